@@ -1,0 +1,23 @@
+/* driver.h -- the pipeline behind each CLI command.
+ *
+ * The CLI (main.c) parses arguments into DriverOpts; the driver loads the
+ * files, runs the passes and prints diagnostics to stderr.  It returns the
+ * process exit status: 0 ok, 1 errors in the input.
+ */
+#ifndef SGL_DRIVER_H
+#define SGL_DRIVER_H
+#include <stdbool.h>
+#include "lang/sema.h"
+
+typedef struct DriverOpts {
+	const char **files;
+	int nfiles;
+	SemaBinding *binds;
+	int nbinds;
+	bool dump_ast;     /* check: print each root file's AST */
+} DriverOpts;
+
+int driver_check(const DriverOpts *o);
+int driver_run(const DriverOpts *o);
+
+#endif

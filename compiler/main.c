@@ -1,0 +1,155 @@
+/* main.c -- the sglsim command line.
+ *
+ *   sglsim check FILE...      parse and check
+ *   sglsim run FILE...        check, then execute the statements
+ *   sglsim doc TABLE          print a reference table (fields, units, ...)
+ *
+ * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
+ * --version.  FILE may be "-" for standard input.  Exit status: 0 ok,
+ * 1 errors in the input, 2 usage errors.
+ */
+#include "config.h"
+#include "driver.h"
+#include "doc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage_main =
+	"usage: sglsim [--help] [--version] COMMAND [OPTIONS] FILE...\n"
+	"\n"
+	"sglsim compiles .sgl scenarios of LLM serving deployments (SGLang-style)\n"
+	"and the workloads they serve.\n"
+	"\n"
+	"commands:\n"
+	"  check FILE...   parse and check files; prints 'FILE: ok'\n"
+	"  run FILE...     check, then execute the statements in order\n"
+	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
+	"\n"
+	"Run 'sglsim COMMAND --help' for a command's options.\n"
+	"Exit status: 0 ok, 1 errors in the input, 2 usage error.\n";
+
+static const char *usage_check =
+	"usage: sglsim check [-D NAME=VALUE]... [--dump-ast] FILE...\n"
+	"\n"
+	"Parses and checks each FILE (\"-\" reads standard input) and prints\n"
+	"'FILE: ok' for each one without errors.\n"
+	"\n"
+	"options:\n"
+	"  -D NAME=VALUE   fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
+	"  --dump-ast      print the syntax tree of each file\n"
+	"  -h, --help      show this help\n";
+
+static const char *usage_run =
+	"usage: sglsim run [-D NAME=VALUE]... FILE...\n"
+	"\n"
+	"Checks each FILE, then executes its statements in order: print writes\n"
+	"values to standard output; simulate, optimize and graph are checked but\n"
+	"not implemented in this release.\n"
+	"\n"
+	"options:\n"
+	"  -D NAME=VALUE   fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
+	"  -h, --help      show this help\n";
+
+static const char *usage_doc =
+	"usage: sglsim doc TABLE\n"
+	"\n"
+	"Prints a Markdown reference table generated from sglsim's own tables.\n"
+	"TABLE is one of: fields, units, builtins, keywords.\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sglsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
+static int parse_define(const char *arg, SemaBinding *b)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg) return -1;
+	char *name = malloc((size_t)(eq - arg) + 1);
+	if (!name) return -1;
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = 0;
+	b->name = name;
+	b->value = eq + 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(usage_main, "%s", "no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("sglsim %s\n", PACKAGE_VERSION);
+#ifdef HAVE_LIBGCCJIT
+		printf("JIT (libgccjit): available\n");
+#else
+		printf("JIT (libgccjit): not built\n");
+#endif
+#ifdef HAVE_GVC
+		printf("Graphviz rendering: available\n");
+#else
+		printf("Graphviz rendering: not built\n");
+#endif
+#ifdef HAVE_MPI
+		printf("MPI: available\n");
+#else
+		printf("MPI: not built\n");
+#endif
+		return 0;
+	}
+	const char *usage;
+	if (!strcmp(cmd, "check")) usage = usage_check;
+	else if (!strcmp(cmd, "run")) usage = usage_run;
+	else if (!strcmp(cmd, "doc")) usage = usage_doc;
+	else return usage_error(usage_main, "unknown command '%s'", cmd);
+
+	DriverOpts o = {0};
+	o.files = calloc((size_t)argc, sizeof *o.files);
+	o.binds = calloc((size_t)argc, sizeof *o.binds);
+	if (!o.files || !o.binds) return 2;
+	bool only_files = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_files || a[0] != '-' || !strcmp(a, "-")) {
+			o.files[o.nfiles++] = a;
+		} else if (!strcmp(a, "--")) {
+			only_files = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (usage != usage_doc && (!strcmp(a, "-D") || !strcmp(a, "--define"))) {
+			if (i + 1 >= argc) return usage_error(usage, "%s needs NAME=VALUE", a);
+			if (parse_define(argv[++i], &o.binds[o.nbinds++]))
+				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", argv[i]);
+		} else if (usage != usage_doc && !strncmp(a, "-D", 2)) {
+			if (parse_define(a + 2, &o.binds[o.nbinds++]))
+				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", a + 2);
+		} else if (usage == usage_check && !strcmp(a, "--dump-ast")) {
+			o.dump_ast = true;
+		} else {
+			return usage_error(usage, "unknown option '%s'", a);
+		}
+	}
+	if (usage == usage_doc) {
+		if (o.nfiles != 1) return usage_error(usage, "%s", "doc needs one TABLE name");
+		int r = doc_print(stdout, o.files[0]);
+		if (r) return usage_error(usage, "unknown table '%s'", o.files[0]);
+		return 0;
+	}
+	if (o.nfiles == 0) return usage_error(usage, "%s", "no input file");
+	int status = usage == usage_check ? driver_check(&o) : driver_run(&o);
+	for (int i = 0; i < o.nbinds; i++) free((char *)o.binds[i].name);
+	free(o.files);
+	free(o.binds);
+	return status;
+}

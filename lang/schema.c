@@ -1,0 +1,106 @@
+/* schema.c -- the tables generated from schema.def (schema.h). */
+#include "config.h"
+#include "schema.h"
+
+#include <string.h>
+
+
+static const KindDef kinds[] = {
+#define RECORD(id, top, doc) {#id, top, doc},
+#include "schema.def"
+#undef RECORD
+};
+
+#define FIELD(rec, name, type, dim, target, words, deflt, doc) \
+	{REC_##rec, #name, FT_##type, dim, REC_##target, words, deflt, doc},
+static const FieldDef fields[] = {
+#include "schema.def"
+	{REC_NONE, NULL, FT_NUM, "", REC_NONE, "", "", ""}
+};
+#undef FIELD
+#define FIELD_COUNT (sizeof fields / sizeof fields[0] - 1)
+
+static Dim dims[FIELD_COUNT];
+static bool dims_done[FIELD_COUNT];
+
+static const struct { const char *name; RecKind kind; } contexts[] = {
+#define CONTEXT(name, kind) {#name, REC_##kind},
+#include "schema.def"
+#undef CONTEXT
+};
+
+const KindDef *schema_kind(RecKind k)
+{
+	return k >= 0 && k < REC_COUNT ? &kinds[k] : NULL;
+}
+
+RecKind schema_kind_by_name(const char *name)
+{
+	for (int k = 0; k < REC_COUNT; k++)
+		if (strcmp(kinds[k].name, name) == 0)
+			return (RecKind)k;
+	return REC_NONE;
+}
+
+const FieldDef *schema_field(RecKind k, const char *name)
+{
+	for (size_t i = 0; i < FIELD_COUNT; i++)
+		if (fields[i].rec == k && strcmp(fields[i].name, name) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+const FieldDef *schema_field_at(size_t i)
+{
+	return i < FIELD_COUNT ? &fields[i] : NULL;
+}
+
+Dim schema_dim(const FieldDef *f)
+{
+	size_t i = (size_t)(f - fields);
+	if (!dims_done[i]) {
+		double scale;
+		size_t bo, bl;
+		Dim d = dim_none;
+		if (f->dimspec[0] && !unit_parse(f->dimspec, strlen(f->dimspec), &scale, &d, &bo, &bl))
+			d = dim_none; /* a test checks every dimspec parses */
+		dims[i] = d;
+		dims_done[i] = true;
+	}
+	return dims[i];
+}
+
+bool schema_word_ok(const FieldDef *f, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = f->words;
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && memcmp(p, word, n) == 0)
+			return true;
+		if (!bar) break;
+		p = bar + 1;
+	}
+	return false;
+}
+
+const char *schema_type_name(FieldType t)
+{
+	static const char *names[] = {"number", "bool", "string", "word", "record",
+		"block", "distribution", "arrival process", "source", "formula", "list"};
+	return names[t];
+}
+
+RecKind schema_context(const char *name)
+{
+	for (size_t i = 0; i < sizeof contexts / sizeof contexts[0]; i++)
+		if (strcmp(contexts[i].name, name) == 0)
+			return contexts[i].kind;
+	return REC_NONE;
+}
+
+const char *schema_context_at(size_t i)
+{
+	return i < sizeof contexts / sizeof contexts[0] ? contexts[i].name : NULL;
+}

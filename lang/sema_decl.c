@@ -1,0 +1,367 @@
+/* sema_decl.c -- checks of declarations: const, param, fn, metric, record.
+ *
+ * sema_check_symbol checks one symbol once.  Consts and metrics may use
+ * each other in any order: they are checked on first use, and a symbol met
+ * again while it is being checked is a cycle, reported with the chain.
+ */
+#include "config.h"
+#include "sema_int.h"
+#include "../runtime/num.h"
+
+#include <math.h>
+#include <string.h>
+
+static void report_cycle(Sema *s, Symbol *sym)
+{
+	Diag *d = sema_diag(s, sym->decl->nspan, "%s '%s' is defined in terms of itself",
+			    sema_sym_what(sym), sym->name);
+	int start = 0;
+	for (int i = 0; i < s->nchain; i++)
+		if (s->chain[i] == sym) start = i;
+	for (int i = start; i < s->nchain; i++) {
+		Symbol *next = i + 1 < s->nchain ? s->chain[i + 1] : sym;
+		diag_note(s->d, d, s->chain[i]->decl->nspan, "'%s' uses '%s'", s->chain[i]->name, next->name);
+	}
+	sema_emit(s, d);
+}
+
+static void check_const(Sema *s, Symbol *sym)
+{
+	AstNode *e = sym->decl->a;
+	Env env = {.mod = sym->mod, .self = REC_NONE, .where = "a const"};
+	Type t = check_expr(s, &env, e);
+	if (t.k == TY_ERR) { sym->type = t; return; }
+	if (t.dep & DEP_PARAM) {
+		sema_error(s, e->span, "const '%s' depends on a param; use a metric for formulas of params", sym->name);
+		sym->type = ty(TY_ERR);
+		return;
+	}
+	sym->type = t;
+	if (sym->bound) {
+		/* -D replaced the value: it must have the declared kind and dimension */
+		Value *v = &sym->value;
+		if (t.k == TY_NUM && (v->k != V_NUM || !dim_eq(v->dim, t.dim))) {
+			char dt[96];
+			type_describe(t, dt, sizeof dt);
+			sema_error(s, v->expr->span, "-D %s: the value must be %s, like the const", sym->name, dt);
+			sym->type = ty(TY_ERR);
+		}
+		return;
+	}
+	EvalEnv ee = {.sema = s, .mod = sym->mod};
+	sym->value = value_eval(&ee, e);
+}
+
+static bool in_domain(const Symbol *p, double x)
+{
+	if (p->is_range) {
+		double lo = p->domain[0].num, hi = p->domain[1].num;
+		if (x < lo || x > hi) return false;
+		if (p->ndomain < 3) return true;
+		double k = (x - lo) / p->domain[2].num;
+		return fabs(k - nearbyint(k)) <= 1e-9 * (fabs(k) + 1);
+	}
+	for (int i = 0; i < p->ndomain; i++)
+		if (p->domain[i].num == x) return true;
+	return false;
+}
+
+static void domain_text(Buf *b, const Symbol *p)
+{
+	char x[40];
+	if (p->is_range) {
+		num_format(x, sizeof x, p->domain[0].num);
+		buf_puts(b, x);
+		num_format(x, sizeof x, p->domain[1].num);
+		buf_printf(b, " .. %s", x);
+		if (p->ndomain > 2) {
+			num_format(x, sizeof x, p->domain[2].num);
+			buf_printf(b, " step %s", x);
+		}
+	} else {
+		buf_putc(b, '{');
+		for (int i = 0; i < p->ndomain && i < 8; i++) {
+			num_format(x, sizeof x, p->domain[i].num);
+			buf_printf(b, "%s%s", i ? ", " : "", x);
+		}
+		if (p->ndomain > 8) buf_puts(b, ", ...");
+		buf_putc(b, '}');
+	}
+	if (p->ndomain && !dim_is_none(p->domain[0].dim)) {
+		char d[64];
+		dim_format(p->domain[0].dim, d, sizeof d);
+		buf_printf(b, " %s", d);
+	}
+}
+
+/* A domain member: a constant number; `unit` scales plain numbers. */
+static bool member(Sema *s, Module *m, AstNode *e, bool has_unit, double scale, Dim udim,
+		   const char *unit, Value *out)
+{
+	if (!const_value(s, m, e, out)) return false;
+	if (out->k != V_NUM) {
+		sema_error(s, e->span, "a param's domain holds numbers");
+		return false;
+	}
+	if (has_unit) {
+		if (!dim_is_none(out->dim)) {
+			sema_error(s, e->span, "this member already has a unit; the domain's unit '%s' applies to plain numbers", unit);
+			return false;
+		}
+		out->num *= scale;
+		out->dim = udim;
+	}
+	return true;
+}
+
+static void check_param(Sema *s, Symbol *sym)
+{
+	AstNode *d = sym->decl, *dom = d->a;
+	Module *m = sym->mod;
+	bool has_unit = d->kname != NULL;
+	double scale = 1;
+	Dim udim = dim_none;
+	sym->type = ty(TY_ERR);
+	if (has_unit) {
+		size_t bo, bl;
+		if (!unit_parse(d->kname, strlen(d->kname), &scale, &udim, &bo, &bl)) {
+			sema_error(s, d->kspan, "unknown unit '%s'", d->kname);
+			return;
+		}
+		if (!dom) {
+			sema_error(s, d->kspan, "a unit here applies to a domain, but param '%s' has none", sym->name);
+			return;
+		}
+	}
+	if (dom && dom->kind == AST_RANGE) {
+		Value v[3];
+		int n = dom->c ? 3 : 2;
+		AstNode *parts[3] = {dom->a, dom->b, dom->c};
+		for (int i = 0; i < n; i++)
+			if (!member(s, m, parts[i], has_unit, scale, udim, d->kname, &v[i])) return;
+		for (int i = 1; i < n; i++)
+			if (!dim_eq(v[i].dim, v[0].dim)) {
+				char a[96], b[96];
+				dim_describe(v[i].dim, a, sizeof a);
+				dim_describe(v[0].dim, b, sizeof b);
+				sema_error(s, parts[i]->span, "this bound is %s, but the range starts with %s", a, b);
+				return;
+			}
+		if (v[0].num > v[1].num) {
+			char lo[40], hi[40];
+			num_format(lo, sizeof lo, v[0].num);
+			num_format(hi, sizeof hi, v[1].num);
+			sema_error(s, dom->nspan, "empty range: the low end %s is above the high end %s", lo, hi);
+			return;
+		}
+		if (n == 3 && !(v[2].num > 0)) {
+			sema_error(s, dom->c->span, "the step of a range must be positive");
+			return;
+		}
+		sym->domain = arena_alloc(s->ar, sizeof v);
+		memcpy(sym->domain, v, sizeof v);
+		sym->ndomain = n;
+		sym->is_range = true;
+	} else if (dom && dom->kind == AST_SET) {
+		int n = ast_count(dom->kids);
+		if (n == 0) {
+			sema_error(s, dom->span, "param '%s' has an empty domain", sym->name);
+			return;
+		}
+		sym->domain = arena_alloc(s->ar, (size_t)n * sizeof *sym->domain);
+		int i = 0;
+		for (AstNode *k = dom->kids; k; k = k->next, i++) {
+			if (!member(s, m, k, has_unit, scale, udim, d->kname, &sym->domain[i])) return;
+			if (i && !dim_eq(sym->domain[i].dim, sym->domain[0].dim)) {
+				char a[96], b[96];
+				dim_describe(sym->domain[i].dim, a, sizeof a);
+				dim_describe(sym->domain[0].dim, b, sizeof b);
+				sema_error(s, k->span, "this member is %s, but the first member is %s", a, b);
+				return;
+			}
+		}
+		sym->ndomain = n;
+	} else if (dom) {
+		sema_error(s, dom->span, "a param's domain is a set {A, B, ...} or a range LO .. HI [step S]");
+		return;
+	}
+	Value def = {0};
+	if (d->b) {
+		if (!member(s, m, d->b, false, 1, dim_none, NULL, &def)) return;
+		if (has_unit && dim_is_none(def.dim)) {
+			def.num *= scale;
+			def.dim = udim;
+		}
+	}
+	if (!dom && !d->b) {
+		sema_error(s, d->nspan, "param '%s' needs a domain ('in {...}' or 'in LO .. HI') or a default ('= VALUE')", sym->name);
+		return;
+	}
+	Dim dim = sym->ndomain ? sym->domain[0].dim : def.dim;
+	if (d->b && !dim_eq(def.dim, dim)) {
+		char a[96], b[96];
+		dim_describe(def.dim, a, sizeof a);
+		dim_describe(dim, b, sizeof b);
+		sema_error(s, d->b->span, "the default is %s, but the domain is %s", a, b);
+		return;
+	}
+	if (d->b && sym->ndomain && !in_domain(sym, def.num)) {
+		Buf b = {0};
+		domain_text(&b, sym);
+		char x[40];
+		num_format(x, sizeof x, def.num);
+		sema_error(s, d->b->span, "the default %s is not in the domain %s", x, b.s);
+		buf_free(&b);
+		return;
+	}
+	sym->type = ty_num(dim, 0);
+	if (sym->bound) {
+		Value *v = &sym->value;
+		char dt[96];
+		dim_describe(dim, dt, sizeof dt);
+		if (v->k != V_NUM || !dim_eq(v->dim, dim)) {
+			sema_error(s, v->expr->span, "-D %s: the value must be %s, like the param", sym->name, dt);
+			sym->type = ty(TY_ERR);
+		} else if (sym->ndomain && !in_domain(sym, v->num)) {
+			Buf b = {0};
+			domain_text(&b, sym);
+			char x[40];
+			num_format(x, sizeof x, v->num);
+			sema_error(s, v->expr->span, "-D %s: %s is not in the domain %s", sym->name, x, b.s);
+			buf_free(&b);
+			sym->type = ty(TY_ERR);
+		}
+	}
+}
+
+/* Names in a fn body resolve to its arguments, context names or globals;
+ * everything else is reported once, here, not at each call. */
+static void resolve_fn_names(Sema *s, Symbol *fn, AstNode *e, const char **args, int nargs)
+{
+	if (!e) return;
+	if (e->kind == AST_NAME) {
+		for (int i = 0; i < nargs; i++)
+			if (!strcmp(args[i], e->name)) return;
+		if (schema_context(e->name) != REC_NONE || sema_lookup(s, fn->mod, e->name)) return;
+		Diag *d = sema_diag(s, e->span, "unknown name '%s'", e->name);
+		Env env = {.argnames = args, .nargs = nargs};
+		sema_suggest_name(s, d, e->span, fn->mod, e->name, &env);
+		sema_emit(s, d);
+		return;
+	}
+	if (e->kind == AST_CALL) {
+		Symbol *callee = sema_lookup(s, fn->mod, e->name);
+		if (!builtin_find(e->name) && !(callee && callee->kind == SYM_FN)) {
+			bool is_arg = false;
+			for (int i = 0; i < nargs; i++) is_arg |= !strcmp(args[i], e->name);
+			if (is_arg)
+				sema_error(s, e->nspan, "'%s' is an argument, not a function", e->name);
+			else if (callee)
+				sema_error(s, e->nspan, "'%s' is a %s, not a function", e->name, sema_sym_what(callee));
+			else
+				sema_error(s, e->nspan, "unknown function '%s'", e->name);
+		}
+	}
+	if (e->kind == AST_NAMED || e->kind == AST_FIELD) {
+		resolve_fn_names(s, fn, e->a, args, nargs);
+		return;
+	}
+	resolve_fn_names(s, fn, e->a, args, nargs);
+	resolve_fn_names(s, fn, e->b, args, nargs);
+	resolve_fn_names(s, fn, e->c, args, nargs);
+	for (AstNode *k = e->kids; k; k = k->next)
+		resolve_fn_names(s, fn, k, args, nargs);
+}
+
+/* Depth-first search of the call graph from `fn` for a path back to
+ * `target`; the path is left in s->chain. */
+static bool calls_reach(Sema *s, Symbol *fn, AstNode *e, Symbol *target, unsigned gen)
+{
+	if (!e) return false;
+	if (e->kind == AST_CALL) {
+		Symbol *callee = sema_lookup(s, fn->mod, e->name);
+		if (callee && callee->kind == SYM_FN) {
+			if (callee == target) return true;
+			if (callee->visit != gen && s->nchain < 64) {
+				callee->visit = gen;
+				s->chain[s->nchain++] = callee;
+				if (calls_reach(s, callee, callee->decl->a, target, gen)) return true;
+				s->nchain--;
+			}
+		}
+	}
+	if (calls_reach(s, fn, e->a, target, gen) || calls_reach(s, fn, e->b, target, gen) ||
+	    calls_reach(s, fn, e->c, target, gen))
+		return true;
+	for (AstNode *k = e->kids; k; k = k->next)
+		if (calls_reach(s, fn, k, target, gen)) return true;
+	return false;
+}
+
+static void check_fn(Sema *s, Symbol *fn)
+{
+	AstNode *d = fn->decl;
+	const char *args[64];
+	int n = 0;
+	for (AstNode *p = d->kids; p; p = p->next) {
+		for (AstNode *q = d->kids; q != p; q = q->next)
+			if (!strcmp(q->name, p->name)) {
+				Diag *dg = sema_diag(s, p->span, "duplicate parameter '%s'", p->name);
+				diag_note(s->d, dg, q->span, "first declared here");
+				sema_emit(s, dg);
+			}
+		if (n < 64) args[n++] = p->name;
+		else {
+			sema_error(s, p->span, "a function takes at most 64 parameters");
+			return;
+		}
+	}
+	resolve_fn_names(s, fn, d->a, args, n);
+	static unsigned gen;
+	s->nchain = 0;
+	if (calls_reach(s, fn, d->a, fn, ++gen)) {
+		Diag *dg = sema_diag(s, d->nspan, "function '%s' calls itself%s%s; recursion is not allowed because functions are inlined",
+				     fn->name, s->nchain ? " through " : "", s->nchain ? s->chain[0]->name : "");
+		sema_emit(s, dg);
+		fn->busy = true; /* never instantiate it */
+	}
+	s->nchain = 0;
+}
+
+static void check_metric(Sema *s, Symbol *sym)
+{
+	Env env = {.mod = sym->mod, .ctx = CTX_STD, .self = REC_NONE, .where = "a metric body"};
+	Type t = check_expr(s, &env, sym->decl->a);
+	if (t.k != TY_NUM && t.k != TY_ERR) {
+		char dt[96];
+		type_describe(t, dt, sizeof dt);
+		sema_error(s, sym->decl->a->span, "a metric is a number, but this is %s", dt);
+		t = ty(TY_ERR);
+	}
+	sym->type = t;
+}
+
+void sema_check_symbol(Sema *s, Symbol *sym)
+{
+	if (sym->state == 2) return;
+	if (sym->state == 1) {
+		if (sym->kind == SYM_CONST || sym->kind == SYM_METRIC || sym->kind == SYM_PARAM) {
+			report_cycle(s, sym);
+			sym->type = ty(TY_ERR);
+			sym->state = 2;
+		}
+		return;
+	}
+	sym->state = 1;
+	if (s->nchain < 64) s->chain[s->nchain++] = sym;
+	int depth = s->nchain;
+	switch (sym->kind) {
+	case SYM_CONST: check_const(s, sym); break;
+	case SYM_PARAM: check_param(s, sym); break;
+	case SYM_METRIC: check_metric(s, sym); break;
+	case SYM_FN: check_fn(s, sym); break;
+	case SYM_RECORD: record_resolve(s, sym); record_check(s, sym->rec); break;
+	}
+	if (s->nchain >= depth && depth > 0) s->nchain = depth - 1;
+	sym->state = 2;
+}

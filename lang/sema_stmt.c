@@ -1,0 +1,206 @@
+/* sema_stmt.c -- statements: simulate, optimize, print, graph.
+ *
+ * stmt_check checks a statement's names and types.  stmt_run executes it:
+ * `print` evaluates its expression (binding the deployment and workload of
+ * `for D with W`); `simulate`, `optimize` and `graph` are recognised and
+ * checked, and report that they are not implemented in this release.
+ */
+#include "config.h"
+#include "sema_int.h"
+
+#include <string.h>
+
+/* D and W of `simulate D with W`: the symbol must be a record of `kind`. */
+static Record *target(Sema *s, Module *m, const char *name, Span sp, RecKind kind, const char *stmt)
+{
+	Symbol *sym = sema_lookup(s, m, name);
+	if (!sym) {
+		Diag *d = sema_diag(s, sp, "unknown name '%s'", name);
+		sema_suggest_name(s, d, sp, m, name, NULL);
+		sema_emit(s, d);
+		return NULL;
+	}
+	sema_check_symbol(s, sym);
+	if (sym->kind != SYM_RECORD || !sym->rec || sym->rec->kind != kind) {
+		Diag *d = sema_diag(s, sp, "%s needs a %s here, but '%s' is a %s", stmt,
+				    schema_kind(kind)->name, name, sema_sym_what(sym));
+		diag_note(s->d, d, sym->decl->nspan, "'%s' is defined here", name);
+		sema_emit(s, d);
+		return NULL;
+	}
+	return sym->rec;
+}
+
+static void check_optimize(Sema *s, Module *m, AstNode *it)
+{
+	bool bound = it->name != NULL;
+	if (bound) {
+		target(s, m, it->name, it->nspan, REC_deployment, "optimize");
+		target(s, m, it->kname, it->kspan, REC_workload, "optimize");
+	}
+	Env env = {.mod = m, .self = REC_NONE,
+		   .ctx = bound ? CTX_STD | (1u << REC_sim) : 0,
+		   .where = bound ? "an optimize statement" : "an optimize statement without 'D with W'"};
+	AstNode *seen[AST_KIND_COUNT] = {0};
+	int objectives = 0;
+	for (AstNode *c = it->kids; c; c = c->next) {
+		if (c->kind != AST_OBJECTIVE && c->kind != AST_SUBJECT) {
+			if (seen[c->kind]) {
+				Diag *d = sema_diag(s, c->nspan, "'%s' is given twice in one optimize statement",
+						    ast_kind_name(c->kind));
+				diag_note(s->d, d, seen[c->kind]->nspan, "first given here");
+				sema_emit(s, d);
+				continue;
+			}
+			seen[c->kind] = c;
+		}
+		switch (c->kind) {
+		case AST_OBJECTIVE: {
+			objectives++;
+			Type t = check_expr(s, &env, c->a);
+			if (t.k != TY_ERR && t.k != TY_NUM) {
+				char dt[96];
+				type_describe(t, dt, sizeof dt);
+				sema_error(s, c->a->span, "an objective must be a number, not %s", dt);
+			}
+			break;
+		}
+		case AST_SUBJECT:
+			for (AstNode *k = c->kids; k; k = k->next) {
+				Type t = check_expr(s, &env, k);
+				if (t.k != TY_ERR && t.k != TY_BOOL) {
+					char dt[96];
+					type_describe(t, dt, sizeof dt);
+					sema_error(s, k->span, "a constraint must be a comparison such as 'x <= 10 ms', not %s", dt);
+				}
+			}
+			break;
+		case AST_OVER: {
+			AstNode *list = c->a->kind == AST_TUPLE ? c->a->kids : c->a;
+			bool single = c->a->kind != AST_TUPLE;
+			for (AstNode *k = list; k; k = single ? NULL : k->next) {
+				Symbol *p = k->kind == AST_NAME ? sema_lookup(s, m, k->name) : NULL;
+				if (!p || p->kind != SYM_PARAM)
+					sema_error(s, k->span, "'over' lists params, but this is not a param");
+			}
+			break;
+		}
+		case AST_METHOD: {
+			AstNode *me = c->a;
+			static const char *methods = "grid|pareto|weighted|epsilon|nlopt";
+			const char *name = me->kind == AST_NAME || me->kind == AST_CALL ? me->name : "";
+			char pat[48];
+			snprintf(pat, sizeof pat, "|%s|", name);
+			if (!strstr("|grid|pareto|weighted|epsilon|nlopt|", pat))
+				sema_error(s, me->span, "unknown method; use one of %s", methods);
+			else if (me->kind == AST_CALL)
+				for (AstNode *a = me->kids; a; a = a->next) {
+					AstNode *v = a->kind == AST_NAMED ? a->a : a;
+					if (v->kind == AST_NAME) continue; /* a word or an objective's name */
+					Type t = check_expr(s, &env, v);
+					(void)t;
+				}
+			break;
+		}
+		case AST_VERIFY: {
+			Value v;
+			if (strcmp(c->name, "simulation") != 0)
+				sema_error(s, c->kspan, "write 'verify top K by simulation'");
+			else if (const_value(s, m, c->a, &v) &&
+				 (v.k != V_NUM || !dim_is_none(v.dim) || v.num < 1 || v.num != (double)(long)v.num))
+				sema_error(s, c->a->span, "'verify top K' needs a whole number K >= 1");
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (!objectives)
+		sema_error(s, it->nspan, "optimize needs at least one 'maximize' or 'minimize'");
+}
+
+void stmt_check(Sema *s, Module *m, AstNode *it)
+{
+	switch (it->kind) {
+	case AST_SIMULATE:
+		target(s, m, it->name, it->nspan, REC_deployment, "simulate");
+		target(s, m, it->kname, it->kspan, REC_workload, "simulate");
+		if (it->a) entries_check(s, m, REC_simulation, it->a->kids, REC_simulation);
+		return;
+	case AST_OPTIMIZE:
+		check_optimize(s, m, it);
+		return;
+	case AST_PRINT: {
+		bool bound = it->name != NULL;
+		if (bound) {
+			target(s, m, it->name, it->b->span, REC_deployment, "print ... for");
+			target(s, m, it->kname, it->kspan, REC_workload, "print ... for");
+		}
+		Env env = {.mod = m, .self = REC_NONE, .ctx = bound ? CTX_STD : 0,
+			   .where = bound ? "print" : "print without 'for D with W'"};
+		check_expr(s, &env, it->a);
+		return;
+	}
+	case AST_GRAPH: {
+		Env env = {.mod = m, .self = REC_NONE, .ctx = CTX_STD, .where = "graph"};
+		check_expr(s, &env, it->a);
+		if (!it->b->name[0]) sema_error(s, it->b->span, "graph needs a file name");
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* The contexts of `for D with W`: deployment, its model, cluster and GPU,
+ * and the workload. */
+static void bind_contexts(Sema *s, Module *m, AstNode *it, Value *ctx)
+{
+	Symbol *d = sema_lookup(s, m, it->name);
+	Symbol *w = sema_lookup(s, m, it->kname);
+	ctx[REC_deployment] = (Value){.k = V_REC, .rec = d->rec};
+	ctx[REC_workload] = (Value){.k = V_REC, .rec = w->rec};
+	ctx[REC_model] = value_field(s, &ctx[REC_deployment], "model", ctx);
+	ctx[REC_cluster] = value_field(s, &ctx[REC_deployment], "cluster", ctx);
+	Value g = value_field(s, &ctx[REC_deployment], "gpu", ctx);
+	if (g.k != V_REC && ctx[REC_cluster].k == V_REC)
+		g = value_field(s, &ctx[REC_cluster], "gpu", ctx);
+	ctx[REC_gpu] = g;
+}
+
+bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
+{
+	switch (it->kind) {
+	case AST_PRINT: {
+		Value ctx[REC_COUNT];
+		for (int i = 0; i < REC_COUNT; i++) ctx[i] = value_none("no deployment is bound");
+		if (it->name) bind_contexts(s, m, it, ctx);
+		EvalEnv ee = {.sema = s, .mod = m, .ctx = ctx};
+		Value v = value_eval(&ee, it->a);
+		Buf b = {0};
+		if (v.k == V_NONE) {
+			ast_print_expr(&b, it->a);
+			Diag *d = diag_new(s->d, DIAG_WARNING, it->a->span,
+					   "cannot evaluate this yet: %s; symbolic formulas come with the compiler (not implemented yet)",
+					   v.str ? v.str : "its value is not known");
+			diag_emit(s->d, d);
+		} else {
+			value_format(&b, &v);
+		}
+		fprintf(out, "%s\n", b.s ? b.s : "");
+		buf_free(&b);
+		return true;
+	}
+	case AST_SIMULATE:
+		diag_warning(s->d, it->nspan, "'simulate' is not implemented yet: the event-driven simulator comes in a later release");
+		return true;
+	case AST_OPTIMIZE:
+		diag_warning(s->d, it->nspan, "'optimize' is not implemented yet: the optimizer comes in a later release");
+		return true;
+	case AST_GRAPH:
+		diag_warning(s->d, it->nspan, "'graph' is not implemented yet: formula graphs come with the compiler");
+		return true;
+	default:
+		return true;
+	}
+}

@@ -1,0 +1,313 @@
+/* value.c -- the constant evaluator (value.h).
+ *
+ * Record fields are late-bound: `self.x` inside a record, and a field's
+ * schema default, see the record being asked (with its overrides), not the
+ * base that wrote the entry.  Division by zero and domain errors (log of a
+ * non-positive number, square root of a negative one) give V_NONE with the
+ * reason instead of inf or NaN.
+ */
+#include "config.h"
+#include "sema_int.h"
+#include "parse.h"
+#include "../runtime/num.h"
+
+#include <math.h>
+#include <string.h>
+
+static Value eval(EvalEnv *env, AstNode *e);
+
+static RecKind kind_at(const Value *rv, int depth)
+{
+	RecKind k = rv->rec->kind;
+	for (int i = 0; i < depth && k != REC_NONE; i++) {
+		const FieldDef *f = schema_field(k, rv->path[i]);
+		k = f ? f->target : REC_NONE;
+	}
+	return k;
+}
+
+/* The entry for path[0..depth) + name in r's own entries, or NULL. */
+static AstNode *find_entry(Record *r, const Value *rv, const char *name)
+{
+	AstNode *list = r->entries;
+	for (int i = 0; i <= rv->depth; i++) {
+		const char *want = i < rv->depth ? rv->path[i] : name;
+		AstNode *hit = NULL;
+		for (AstNode *e = list; e; e = e->next)
+			if (!strcmp(e->name, want)) { hit = e; break; }
+		if (!hit) return NULL;
+		if (i == rv->depth) return hit;
+		list = hit->kids;
+	}
+	return NULL;
+}
+
+/* The parsed default of a schema field, cached in the Sema. */
+static AstNode *default_expr(Sema *s, const FieldDef *f)
+{
+	size_t idx = 0, n = 0;
+	while (schema_field_at(n)) n++;
+	while (idx < n && schema_field_at(idx) != f) idx++;
+	if (!s->defaults) s->defaults = arena_alloc(s->ar, (n + 1) * sizeof *s->defaults);
+	if (s->defaults[idx]) return s->defaults[idx];
+	char *name = arena_printf(s->ar, "<default of %s.%s>", schema_kind(f->rec)->name, f->name);
+	uint32_t file = source_add(&s->prog->sources, name, NULL, f->deflt, strlen(f->deflt));
+	return s->defaults[idx] = parse_expr(s->ar, s->d, file);
+}
+
+Value value_field(Sema *s, const Value *rv, const char *name, const Value *ctx)
+{
+	if (rv->k != V_REC || !rv->rec) return value_none("not a record");
+	RecKind kind = kind_at(rv, rv->depth);
+	const FieldDef *f = kind == REC_NONE ? NULL : schema_field(kind, name);
+	if (!f) return value_none("no such field");
+	if (f->type == FT_BLOCK) {
+		Value v = *rv;
+		if (v.depth >= VALUE_MAX_PATH) return value_none("blocks nested too deep");
+		v.path[v.depth++] = f->name;
+		return v;
+	}
+	for (Record *r = rv->rec; r; r = r->base) {
+		AstNode *e = find_entry(r, rv, name);
+		if (!e) continue;
+		if (f->type == FT_REF && e->op == 1 && e->aux)
+			return (Value){.k = V_REC, .rec = e->aux};
+		if (e->a && e->a->kind == AST_NAME && f->words[0] && schema_word_ok(f, e->a->name))
+			return (Value){.k = V_WORD, .str = e->a->name};
+		if (f->type == FT_WORD && e->a && e->a->kind == AST_NAME)
+			return (Value){.k = V_WORD, .str = e->a->name};
+		EvalEnv env = {.sema = s, .mod = r->mod, .self = rv, .ctx = ctx};
+		if (f->type == FT_EXPR) env.ctx = NULL; /* a formula of batch.*: kept */
+		Value v = eval(&env, e->a);
+		if (f->type == FT_EXPR && v.k == V_NONE)
+			return (Value){.k = V_EXPR, .expr = e->a, .mod = r->mod};
+		return v;
+	}
+	if (!f->deflt[0]) {
+		const char *owner = rv->rec->name ? rv->rec->name : schema_kind(rv->rec->kind)->name;
+		return value_none(arena_printf(s->ar, "field '%s' of '%s' is not set", name, owner));
+	}
+	if (f->words[0] && schema_word_ok(f, f->deflt))
+		return (Value){.k = V_WORD, .str = f->deflt};
+	AstNode *d = default_expr(s, f);
+	if (!d) return value_none("bad default");
+	EvalEnv env = {.sema = s, .mod = s->prog->root, .self = rv, .ctx = ctx};
+	return eval(&env, d);
+}
+
+static Value eval_name(EvalEnv *env, AstNode *e)
+{
+	Sema *s = env->sema;
+	for (int i = 0; i < env->nargs; i++)
+		if (!strcmp(env->argnames[i], e->name)) return env->args[i];
+	if (!strcmp(e->name, "self") && env->self) {
+		return *env->self;
+	}
+	RecKind ck = schema_context(e->name);
+	Symbol *sym = NULL;
+	if (ck != REC_NONE && env->ctx) return env->ctx[ck];
+	sym = sema_lookup(s, env->mod, e->name);
+	if (!sym) {
+		if (ck != REC_NONE)
+			return value_none(arena_printf(s->ar, "'%s' is not bound (write 'for D with W')", e->name));
+		return value_none(arena_printf(s->ar, "unknown name '%s'", e->name));
+	}
+	switch (sym->kind) {
+	case SYM_CONST:
+		if (sym->state != 2) sema_check_symbol(s, sym);
+		return sym->value;
+	case SYM_PARAM:
+		if (sym->bound) return sym->value;
+		return value_none(arena_printf(s->ar, "it depends on the free param '%s'", sym->name));
+	case SYM_RECORD:
+		return (Value){.k = V_REC, .rec = sym->rec};
+	case SYM_METRIC: {
+		EvalEnv me = {.sema = s, .mod = sym->mod, .ctx = env->ctx};
+		return eval(&me, sym->decl->a);
+	}
+	case SYM_FN:
+		return value_none("a function is not a value");
+	}
+	return value_none("unknown");
+}
+
+static Value eval_call(EvalEnv *env, AstNode *e)
+{
+	Sema *s = env->sema;
+	bool shadowed = false;
+	for (int i = 0; i < env->nargs; i++) shadowed |= !strcmp(env->argnames[i], e->name);
+	Symbol *fn = shadowed ? NULL : sema_lookup(s, env->mod, e->name);
+	if (fn && fn->kind == SYM_FN) {
+		int n = ast_count(fn->decl->kids);
+		const char **names = arena_alloc(s->ar, (size_t)(n + 1) * sizeof *names);
+		Value *args = arena_alloc(s->ar, (size_t)(n + 1) * sizeof *args);
+		int i = 0;
+		for (AstNode *p = fn->decl->kids; p; p = p->next) names[i++] = p->name;
+		i = 0;
+		for (AstNode *a = e->kids; a; a = a->next) {
+			if (a->kind == AST_NAMED) {
+				for (int k = 0; k < n; k++)
+					if (!strcmp(names[k], a->name)) args[k] = eval(env, a->a);
+			} else if (i < n) {
+				args[i++] = eval(env, a);
+			}
+		}
+		EvalEnv body = {.sema = s, .mod = fn->mod, .argnames = names, .args = args,
+				.nargs = n, .ctx = env->ctx};
+		return eval(&body, fn->decl->a);
+	}
+	const Builtin *b = builtin_find(e->name);
+	if (!b) return value_none("unknown function");
+	switch (b->id) {
+	case BI_MIN: case BI_MAX: case BI_ABS: case BI_CEIL: case BI_FLOOR:
+	case BI_SQRT: case BI_LOG: case BI_EXP: case BI_CLAMP: {
+		Value v[64];
+		int n = 0;
+		for (AstNode *a = e->kids; a && n < 64; a = a->next) {
+			v[n] = eval(env, a->kind == AST_NAMED ? a->a : a);
+			if (v[n].k == V_EXPR) return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
+			if (v[n].k != V_NUM) return v[n].k == V_NONE ? v[n] : value_none("not a number");
+			n++;
+		}
+		if (n == 0) return value_none("no arguments");
+		double x = v[0].num;
+		switch (b->id) {
+		case BI_MIN: for (int i = 1; i < n; i++) if (v[i].num < x) x = v[i].num; break;
+		case BI_MAX: for (int i = 1; i < n; i++) if (v[i].num > x) x = v[i].num; break;
+		case BI_ABS: x = fabs(x); break;
+		case BI_CEIL: x = ceil(x); break;
+		case BI_FLOOR: x = floor(x); break;
+		case BI_SQRT:
+			if (x < 0) return value_none("square root of a negative number");
+			x = sqrt(x);
+			{
+				Dim d;
+				dim_pow(v[0].dim, 1, 2, &d);
+				return value_num(x, d);
+			}
+		case BI_LOG:
+			if (!(x > 0)) return value_none("logarithm of a number <= 0");
+			x = log(x);
+			break;
+		case BI_EXP: x = exp(x); break;
+		case BI_CLAMP: x = x < v[1].num ? v[1].num : x > v[2].num ? v[2].num : x; break;
+		default: break;
+		}
+		return value_num(x, v[0].dim);
+	}
+	case BI_DERIV: case BI_SIMPLIFY:
+		return value_none(arena_printf(s->ar, "'%s' is symbolic", b->name));
+	default:
+		return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
+	}
+}
+
+static Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
+{
+	Sema *s = env->sema;
+	double x = a.num, y = b.num, r;
+	switch (e->op) {
+	case OP_ADD: r = x + y; return value_num(r, a.dim);
+	case OP_SUB: r = x - y; return value_num(r, a.dim);
+	case OP_MUL: r = x * y; return value_num(r, dim_mul(a.dim, b.dim));
+	case OP_DIV:
+		if (y == 0) return value_none("division by zero");
+		return value_num(x / y, dim_div(a.dim, b.dim));
+	case OP_POW: {
+		r = num_pow(x, y);
+		if (isnan(r)) return value_none("a negative number to a fractional power");
+		Dim d = dim_none;
+		for (long den = 1; den <= 6; den++) {
+			double num = y * (double)den;
+			if (num == floor(num) && dim_pow(a.dim, (long)num, den, &d)) break;
+		}
+		return value_num(r, dim_is_none(a.dim) ? dim_none : d);
+	}
+	case OP_LT: return (Value){.k = V_BOOL, .num = x < y};
+	case OP_GT: return (Value){.k = V_BOOL, .num = x > y};
+	case OP_LE: return (Value){.k = V_BOOL, .num = x <= y};
+	case OP_GE: return (Value){.k = V_BOOL, .num = x >= y};
+	case OP_EQ: return (Value){.k = V_BOOL, .num = x == y};
+	case OP_NE: return (Value){.k = V_BOOL, .num = x != y};
+	}
+	(void)s;
+	return value_none("bad operator");
+}
+
+static Value eval(EvalEnv *env, AstNode *e)
+{
+	Sema *s = env->sema;
+	if (!e) return value_none("missing");
+	if (--s->budget < 0) return value_none("the expression is too large to evaluate");
+	switch (e->kind) {
+	case AST_NUM: return value_num(e->num, e->dim);
+	case AST_STR: return (Value){.k = V_STR, .str = e->name};
+	case AST_BOOL: return (Value){.k = V_BOOL, .num = e->num};
+	case AST_NAME: return eval_name(env, e);
+	case AST_FIELD: {
+		Value o = eval(env, e->a);
+		if (o.k != V_REC) return o.k == V_NONE ? o : value_none("not a record");
+		return value_field(s, &o, e->name, env->ctx);
+	}
+	case AST_CALL: return eval_call(env, e);
+	case AST_UNARY: {
+		Value a = eval(env, e->a);
+		if (a.k == V_NONE) return a;
+		if (e->op == OP_NOT) return (Value){.k = V_BOOL, .num = !a.num};
+		a.num = -a.num;
+		return a;
+	}
+	case AST_BINARY: {
+		Value a = eval(env, e->a);
+		if (a.k == V_NONE) return a;
+		if (e->op == OP_AND && a.k == V_BOOL && !a.num) return a;
+		if (e->op == OP_OR && a.k == V_BOOL && a.num) return a;
+		Value b = eval(env, e->b);
+		if (b.k == V_NONE) return b;
+		if (e->op == OP_AND || e->op == OP_OR) return b;
+		if ((e->op == OP_EQ || e->op == OP_NE) && a.k == V_STR && b.k == V_STR) {
+			bool eq = !strcmp(a.str, b.str);
+			return (Value){.k = V_BOOL, .num = e->op == OP_EQ ? eq : !eq};
+		}
+		if (a.k != V_NUM && a.k != V_BOOL) return value_none("not a number");
+		if (b.k != V_NUM && b.k != V_BOOL) return value_none("not a number");
+		return arith(env, e, a, b);
+	}
+	case AST_IF: {
+		Value c = eval(env, e->a);
+		if (c.k != V_BOOL) return c.k == V_NONE ? c : value_none("not a boolean");
+		return eval(env, c.num ? e->b : e->c);
+	}
+	case AST_SET: case AST_TUPLE:
+		return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
+	default:
+		return value_none("not an expression");
+	}
+}
+
+Value value_eval(EvalEnv *env, AstNode *e) { return eval(env, e); }
+
+void value_format(Buf *out, const Value *v)
+{
+	char x[40], d[64];
+	switch (v->k) {
+	case V_NUM:
+		num_format(x, sizeof x, v->num);
+		buf_puts(out, x);
+		if (!dim_is_none(v->dim)) {
+			dim_format(v->dim, d, sizeof d);
+			buf_printf(out, " %s", d);
+		}
+		return;
+	case V_BOOL: buf_puts(out, v->num ? "true" : "false"); return;
+	case V_STR: buf_puts(out, v->str); return;
+	case V_WORD: buf_puts(out, v->str); return;
+	case V_REC:
+		if (v->rec->name) buf_puts(out, v->rec->name);
+		else buf_printf(out, "<%s>", schema_kind(v->rec->kind)->name);
+		for (int i = 0; i < v->depth; i++) buf_printf(out, ".%s", v->path[i]);
+		return;
+	case V_EXPR: ast_print_expr(out, v->expr); return;
+	case V_NONE: buf_puts(out, "?"); return;
+	}
+}

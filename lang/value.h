@@ -1,0 +1,60 @@
+/* value.h -- compile-time values and the constant evaluator.
+ *
+ * value_eval computes an expression whose inputs are known: numbers,
+ * consts, bound params, record fields (following inheritance and schema
+ * defaults) and bound contexts.  An input that is not known (a free param,
+ * an unbound context) yields V_NONE with `why` naming it.  Arithmetic is the
+ * runtime's (runtime/num.h), so a folded value equals a computed one.
+ *
+ * Ownership: values point into the Program's arena (strings, records).
+ */
+#ifndef SGL_VALUE_H
+#define SGL_VALUE_H
+#include <stdbool.h>
+#include "ast.h"
+#include "schema.h"
+
+typedef struct Record Record;
+typedef struct Sema Sema;
+typedef struct Module Module;
+
+typedef enum VKind {
+	V_NONE,   /* not known at compile time: see why */
+	V_NUM, V_BOOL, V_STR, V_WORD, V_REC,
+	V_EXPR    /* a distribution, source or list: kept as its expression */
+} VKind;
+
+enum { VALUE_MAX_PATH = 8 };
+
+typedef struct Value {
+	VKind k;
+	double num;
+	Dim dim;
+	const char *str;     /* V_STR text, V_WORD word, V_NONE reason */
+	Record *rec;         /* V_REC: the record ... */
+	const char *path[VALUE_MAX_PATH]; /* ... and the nested block inside it */
+	int depth;
+	AstNode *expr;       /* V_EXPR */
+	Module *mod;         /* V_EXPR: where names in expr resolve */
+} Value;
+
+/* Evaluation context: where names resolve and what contexts are bound. */
+typedef struct EvalEnv {
+	Sema *sema;
+	Module *mod;
+	const char **argnames;   /* fn arguments being inlined */
+	Value *args;
+	int nargs;
+	const Value *self;       /* the record a `self.x` refers to */
+	const Value *ctx;        /* array [REC_COUNT] of bound contexts or NULL */
+} EvalEnv;
+
+Value value_eval(EvalEnv *env, AstNode *e);
+/* Field `name` of a record value (inheritance, then the schema default). */
+Value value_field(Sema *s, const Value *rec, const char *name, const Value *ctx);
+/* Text for `print`: "85899345920 B", "true", a record's name, ... */
+void value_format(Buf *out, const Value *v);
+static inline Value value_none(const char *why) { Value v = {0}; v.k = V_NONE; v.str = why; return v; }
+static inline Value value_num(double x, Dim d) { Value v = {0}; v.k = V_NUM; v.num = x; v.dim = d; return v; }
+
+#endif

@@ -1,0 +1,24 @@
+/* num.c -- shared arithmetic and number formatting (num.h). */
+#include "config.h"
+#include "num.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void num_format(char *out, size_t n, double x)
+{
+	if (isnan(x)) { snprintf(out, n, "nan"); return; }
+	if (isinf(x)) { snprintf(out, n, x > 0 ? "inf" : "-inf"); return; }
+	if (x == floor(x) && fabs(x) < 1e16) {
+		snprintf(out, n, "%.0f", x);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, x);
+		if (strtod(out, NULL) == x)
+			return;
+	}
+}
+
+double num_pow(double x, double y) { return pow(x, y); }
