@@ -114,7 +114,7 @@ static void dump_sexpr(Buf *b, const AstNode *n, int depth)
 		if (n->kname) buf_printf(b, " %s", n->kname);
 	if (n->name && n->kind != AST_STR) buf_printf(b, " %s", n->name);
 	if (n->kind == AST_IMPORT && n->op) buf_puts(b, " path");
-	if (n->kname && n->kind != AST_RECORD && n->kind != AST_PARAM)
+	if (n->kname && n->kind != AST_RECORD && n->kind != AST_PARAM && n->kind != AST_NUM)
 		buf_printf(b, " %s", n->kname);
 	if (n->kind == AST_ENTRY && n->op) buf_puts(b, " block");
 	bool lines = !is_expr_kind(n->kind);

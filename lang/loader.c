@@ -143,6 +143,7 @@ static Module *locate_named(Program *p, Module *from, AstNode *imp, bool *failed
 {
 	const char *name = imp->name;
 	char *cand;
+	if (p->embedded_only) goto builtin;
 	if (from->dir) {
 		cand = arena_printf(&p->arena, "%s/%s.sgl", from->dir, name);
 		if (is_file(cand)) return load_path(p, cand, cand, imp->nspan, failed);
@@ -164,6 +165,7 @@ static Module *locate_named(Program *p, Module *from, AstNode *imp, bool *failed
 		cand = arena_printf(&p->arena, "%s/%s.sgl", p->pkgdatadir, name);
 		if (is_file(cand)) return load_path(p, cand, cand, imp->nspan, failed);
 	}
+builtin:;
 	const SglEmbedded *e = embedded(name);
 	if (e) {
 		char *key = arena_printf(&p->arena, "<stdlib>/%s.sgl", name);
@@ -188,6 +190,11 @@ static Module *locate_named(Program *p, Module *from, AstNode *imp, bool *failed
 static Module *locate_path(Program *p, Module *from, AstNode *imp, bool *failed)
 {
 	const char *rel = imp->name;
+	if (p->embedded_only) {
+		diag_error(p->diags, imp->nspan, "cannot import files here: only the built-in stdlib is available");
+		*failed = true;
+		return NULL;
+	}
 	char *path = (rel[0] == '/' || !from->dir)
 		? arena_strdup(&p->arena, rel)
 		: arena_printf(&p->arena, "%s/%s", from->dir, rel);

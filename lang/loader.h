@@ -13,6 +13,7 @@
  */
 #ifndef SGL_LOADER_H
 #define SGL_LOADER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "ast.h"
 #include "diag.h"
@@ -47,6 +48,7 @@ typedef struct Program {
 	Module *root;
 	const char *search_path;   /* $SGLSIM_PATH or NULL */
 	const char *pkgdatadir;    /* installed stdlib folder */
+	bool embedded_only;        /* imports come only from the built-in stdlib (fuzzing) */
 } Program;
 
 void program_init(Program *p, Diags *diags);

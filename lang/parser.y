@@ -4,7 +4,8 @@
  * parser reads tokens through yylex() below, which wraps the flex scanner
  * and decides which newlines separate items: a newline is a separator only
  * after a token that can end an item (a name, number, string, true/false,
- * `)`, `]` or `}`) and outside parentheses, so expressions may continue on
+ * `)`, `]`, `}`, and `=` so that a missing value is reported on its line)
+ * and outside parentheses, so expressions may continue on
  * the next line after an operator or a comma.  A separator is added before
  * end of input so every item ends with one.
  *
@@ -352,12 +353,13 @@ static AstNode *list_node(Parser *P, AstKind kind, Span loc, AstList l)
 
 int yylex_raw(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 
-/* Tokens after which a newline ends an item. */
+/* Tokens after which a newline ends an item ('=' too: `x =` followed by a
+ * newline is a missing value, reported on its own line). */
 static bool ends_item(int tok)
 {
 	switch (tok) {
 	case IDENT: case NUMBER: case STRING: case TRUE: case FALSE:
-	case ')': case ']': case '}':
+	case ')': case ']': case '}': case '=':
 		return true;
 	}
 	return false;
@@ -425,10 +427,10 @@ static void describe_token(Parser *P, Buf *b, yysymbol_kind_t k, Span sp)
 	case YYSYMBOL_STRING: buf_puts(b, sp.file ? "string" : "a string"); return;
 	default: {
 		const char *name = yysymbol_name(k);
-		if (name[0] == '"')  /* "keyword" aliases come quoted */
-			buf_printf(b, "'%.*s'", (int)strlen(name) - 2, name + 1);
-		else
+		if (name[0] == '\'')  /* character tokens come quoted */
 			buf_puts(b, name);
+		else
+			buf_printf(b, "'%s'", name);
 	}
 	}
 }

@@ -192,13 +192,13 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 		return true;
 	}
 	case AST_SIMULATE:
-		diag_warning(s->d, it->nspan, "'simulate' is not implemented yet: the event-driven simulator comes in a later release");
+		diag_warning(s->d, it->span, "'simulate' is not implemented yet: the event-driven simulator comes in a later release");
 		return true;
 	case AST_OPTIMIZE:
-		diag_warning(s->d, it->nspan, "'optimize' is not implemented yet: the optimizer comes in a later release");
+		diag_warning(s->d, it->span, "'optimize' is not implemented yet: the optimizer comes in a later release");
 		return true;
 	case AST_GRAPH:
-		diag_warning(s->d, it->nspan, "'graph' is not implemented yet: formula graphs come with the compiler");
+		diag_warning(s->d, it->span, "'graph' is not implemented yet: formula graphs come with the compiler");
 		return true;
 	default:
 		return true;

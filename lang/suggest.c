@@ -37,6 +37,10 @@ void suggest_offer(Suggest *s, const char *candidate)
 {
 	if (!candidate || strcmp(candidate, s->word) == 0) return;
 	int d = edit_distance(s->word, candidate);
+	/* "memory" for "mem", "nvlink" for "nvlink4": a prefix is close */
+	size_t lw = strlen(s->word), lc = strlen(candidate);
+	if (lw >= 3 && lc >= 3 && !strncmp(s->word, candidate, lw < lc ? lw : lc) && d > 1)
+		d = 1;
 	if (d < s->dist || (d == s->dist && s->best && strcmp(candidate, s->best) < 0)) {
 		s->dist = d;
 		s->best = candidate;

@@ -1,0 +1,25 @@
+/* helpers.h -- shared fixtures of the unit tests: compile text in memory
+ * and capture the rendered diagnostics. */
+#ifndef SGL_TEST_HELPERS_H
+#define SGL_TEST_HELPERS_H
+#include <stdbool.h>
+#include "lang/loader.h"
+#include "lang/sema.h"
+
+typedef struct Compiled {
+	Diags diags;
+	Program prog;
+	Module *root;
+	Sema *sema;
+	Buf err;       /* every diagnostic, rendered */
+	Buf out;       /* what `run` printed */
+	bool ok;
+} Compiled;
+
+/* Parses and checks `text` as file "t.sgl"; with run, executes it too. */
+Compiled *compile_text(const char *text, bool run);
+void compiled_free(Compiled *c);
+/* Scanner tokens of text as a space-separated string of token names. */
+char *lex_tokens(const char *text);
+
+#endif

@@ -1,0 +1,200 @@
+/* test_sema.c -- names, dimensions, records, params and evaluation. */
+#include "config.h"
+#include <criterion/criterion.h>
+#include <string.h>
+#include "helpers.h"
+#include "lang/parse.h"
+#include "lang/schema.h"
+
+static void expect_output(const char *src, const char *want)
+{
+	Compiled *c = compile_text(src, true);
+	cr_expect(c->ok, "errors in [%s]:\n%s", src, c->err.s);
+	cr_expect_str_eq(c->out.s, want, "output of [%s]", src);
+	compiled_free(c);
+}
+
+static void expect_error(const char *src, const char *fragment)
+{
+	Compiled *c = compile_text(src, false);
+	cr_expect_not(c->ok, "no error in [%s]", src);
+	cr_expect(strstr(c->err.s, fragment) != NULL, "[%s] gave:\n%s\nwanted: %s", src, c->err.s, fragment);
+	compiled_free(c);
+}
+
+Test(sema, arithmetic_keeps_base_units)
+{
+	expect_output("print 80 GiB", "85899345920 B\n");
+	expect_output("print 3.35 TB/s * 2 s", "6700000000000 B\n");
+	expect_output("print 1 GB / 1 GiB", "0.9313225746154785\n");
+	expect_output("print 700 W * 1 h", "2520000 J\n");
+	expect_output("print sqrt(4 tok^2)", "2 tok\n");
+	expect_output("print (2 s)^2", "4 s^2\n");
+	expect_output("print min(1 s, 500 ms, 2 s)", "0.5 s\n");
+	expect_output("print if 1 s < 2 s then \"yes\" else \"no\"", "yes\n");
+}
+
+Test(sema, dimension_errors_name_both_sides)
+{
+	expect_error("const x = 80 GiB + 2 ms", "t.sgl:1:18: error: cannot add bytes [B] and time [s]");
+	expect_error("const x = 1 s < 1 B", "cannot compare time [s] with bytes [B]");
+	expect_error("const x = sqrt(2 s)", "square root of time [s]");
+	expect_error("const x = 2 ^ (1 s)", "exponent must be dimensionless");
+	expect_error("const x = min(1 s, 1 B)", "must have the same dimension");
+	expect_error("workload w { arrival = poisson(25 tok) }", "'rate' of 'poisson' must be request rate [req/s]");
+}
+
+Test(sema, consts_and_metrics_in_any_order_and_cycles)
+{
+	expect_output("print b\nconst b = a * 2\nconst a = 3", "6\n");
+	expect_error("const a = b\nconst b = a", "const 'a' is defined in terms of itself");
+	expect_error("metric m = n\nmetric n = m", "defined in terms of itself");
+}
+
+Test(sema, records_inherit_and_bind_late)
+{
+	const char *src =
+		"import dtypes\n"
+		"model a { layers = 2; hidden = 4096; heads = 32; ffn = 1; vocab = 1; dtype = bf16 }\n"
+		"model b : a { heads = 64 }\n"
+		"model c = b { hidden = 8192 }\n"
+		"print a.head_dim\nprint b.head_dim\nprint c.head_dim\nprint c.kv_heads\nprint c.dtype.bytes\n";
+	expect_output(src, "128\n64\n128\n64\n2 B\n");
+}
+
+Test(sema, nested_blocks_merge_under_inheritance)
+{
+	const char *src =
+		"gpu g { mem = 1 GB; flops { bf16 = 2 FLOP/s; fp8 = 4 FLOP/s } }\n"
+		"gpu h : g { flops { fp8 = 8 FLOP/s } }\n"
+		"print h.flops.bf16\nprint h.flops.fp8\nprint h.flops.fp32\nprint h.mem";
+	expect_output(src, "2 FLOP/s\n8 FLOP/s\n0 FLOP/s\n1000000000 B\n");
+}
+
+Test(sema, self_refers_to_the_record_asked)
+{
+	expect_output("link l { bw = 2 B/s; latency = 1 B / self.bw }\nlink m : l { bw = 4 B/s }\nprint m.latency",
+		      "0.25 s\n");
+	expect_error("const x = self.bw", "'self' is only available inside a record's block");
+}
+
+Test(sema, record_fields_are_checked_against_the_schema)
+{
+	expect_error("gpu g { memory = 80 GiB }", "a gpu has no field 'memory'");
+	expect_error("gpu g { memory = 80 GiB }", "did you mean 'mem'?");
+	expect_error("gpu g { mem = 80 ms }", "field 'mem' of a gpu is bytes [B], but this is time [s]");
+	expect_error("deployment d { cache { policy = lruu } }", "did you mean 'lru'?");
+	expect_error("deployment d { cache = 3 }", "'cache' is a block");
+	expect_error("gpu g { mem = 1 B; mem = 2 B }", "field 'mem' is given twice");
+	expect_error("modle m { }", "unknown record kind 'modle'");
+	expect_error("cache c { }", "written inside another record");
+}
+
+Test(sema, inline_records_and_contexts)
+{
+	const char *src =
+		"import gpus\nimport models\n"
+		"deployment d { model = llama31_8b { dtype = fp8 }; cluster { gpu = h100_sxm; nodes = 2 } }\n"
+		"workload w { requests = 1 }\n"
+		"metric kvb = model.dtype.bytes * cluster.nodes\n"
+		"print kvb for d with w\nprint gpu.mem for d with w\n";
+	expect_output(src, "2 B\n85899345920 B\n");
+	expect_error("import models\nmetric m = model.layers\nprint m", "uses the bound deployment and workload");
+	expect_error("const x = model.layers", "'model' names the bound model");
+}
+
+Test(sema, params_domains_and_defaults)
+{
+	expect_error("param p in {}", "empty domain");
+	expect_error("param p in 8 .. 1", "empty range");
+	expect_error("param p in 1 .. 8 step 0", "step of a range must be positive");
+	expect_error("param p in {1, 2, 4} = 3", "the default 3 is not in the domain {1, 2, 4}");
+	expect_error("param p in 16 .. 512 step 16 = 100", "not in the domain 16 .. 512 step 16");
+	expect_error("param p in {1 s, 2 B}", "this member is bytes [B]");
+	expect_error("param p", "needs a domain");
+	expect_error("param p in {1, 2}\nconst c = p * 2", "depends on a param");
+	expect_output("param p in {2048, 4096} tok = 4096 tok\nprint 1", "1\n");
+}
+
+Test(sema, functions_are_checked_per_call_and_not_recursive)
+{
+	expect_output("fn f(a, b) = a * b\nprint f(2 s, 3 B)\nprint f(b = 2, a = 5)", "6 s*B\n10\n");
+	expect_error("fn f(a) = a + 1 s\nconst x = f(1 B)", "in the call to 'f' here");
+	expect_error("fn f(a) = g(a)\nfn g(a) = f(a)", "calls itself");
+	expect_error("fn f(a) = a\nconst x = f(1, 2)", "too many arguments");
+	expect_error("fn f(a, b) = a\nconst x = f(1)", "missing argument 'b'");
+	expect_error("fn f(a) = a\nconst x = f(c = 1)", "has no parameter named 'c'");
+	expect_error("fn f(a) = zz", "unknown name 'zz'");
+	expect_error("fn min(a, b) = a", "built-in function");
+}
+
+Test(sema, exponential_inlining_is_bounded)
+{
+	/* each level calls the next twice: 2^40 inlined calls if not memoised */
+	Buf b = {0};
+	buf_puts(&b, "fn f0(x) = x + 1\n");
+	for (int i = 1; i <= 40; i++)
+		buf_printf(&b, "fn f%d(x) = f%d(x) + f%d(x)\n", i, i - 1, i - 1);
+	buf_puts(&b, "metric m = f40(1)\n");
+	Compiled *c = compile_text(b.s, false);
+	cr_expect(c->ok, "%s", c->err.s);
+	compiled_free(c);
+	buf_free(&b);
+}
+
+Test(sema, imports_and_shadowing)
+{
+	expect_output("import gpus\ngpu h100_sxm { mem = 1 B }\nprint h100_sxm.mem", "1 B\n");
+	expect_error("import gpuz", "did you mean 'gpus'?");
+}
+
+Test(schema, every_dimension_and_default_parses)
+{
+	for (size_t i = 0; schema_field_at(i); i++) {
+		const FieldDef *f = schema_field_at(i);
+		double sc;
+		Dim d;
+		size_t bo, bl;
+		if (f->dimspec[0])
+			cr_expect(unit_parse(f->dimspec, strlen(f->dimspec), &sc, &d, &bo, &bl),
+				  "dimension of %s.%s", schema_kind(f->rec)->name, f->name);
+		if (f->deflt[0] && !(f->words[0] && schema_word_ok(f, f->deflt))) {
+			SourceSet ss;
+			Diags ds;
+			Arena a;
+			source_set_init(&ss);
+			diags_init(&ds, &ss, NULL, NULL);
+			arena_init(&a);
+			uint32_t file = source_add(&ss, "d", NULL, f->deflt, strlen(f->deflt));
+			AstNode *e = parse_expr(&a, &ds, file);
+			cr_expect(e && ds.errors == 0, "default of %s.%s: %s", schema_kind(f->rec)->name, f->name, f->deflt);
+			arena_free(&a);
+			diags_free(&ds);
+			source_set_free(&ss);
+		}
+	}
+}
+
+Test(schema, defaults_evaluate_to_the_declared_dimension)
+{
+	/* every top-level kind, declared empty: each numeric default that does
+	 * not depend on other fields must print with the field's dimension */
+	for (int k = 0; k < REC_COUNT; k++) {
+		if (!schema_kind(k)->toplevel) continue;
+		for (size_t i = 0; schema_field_at(i); i++) {
+			const FieldDef *f = schema_field_at(i);
+			if (f->rec != (RecKind)k || f->type != FT_NUM || !f->deflt[0] ||
+			    strstr(f->deflt, "self") || (f->words[0] && schema_word_ok(f, f->deflt)))
+				continue;
+			char src[256];
+			snprintf(src, sizeof src, "%s x { }\nprint x.%s - (%s)\n", schema_kind(k)->name, f->name, f->deflt);
+			Compiled *c = compile_text(src, true);
+			cr_expect(c->ok, "%s:\n%s", src, c->err.s);
+			char want[64], dim[48];
+			dim_format(schema_dim(f), dim, sizeof dim);
+			snprintf(want, sizeof want, dim_is_none(schema_dim(f)) ? "0\n" : "0 %s\n", dim);
+			cr_expect_str_eq(c->out.s, want, "%s", src);
+			compiled_free(c);
+		}
+	}
+}
