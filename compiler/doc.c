@@ -9,6 +9,15 @@
 
 #include <string.h>
 
+/* Markdown table cells: '|' must be escaped. */
+static void cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|') fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
 static void fields_table(FILE *out)
 {
 	for (int k = 0; k < REC_COUNT; k++) {
@@ -34,10 +43,16 @@ static void fields_table(FILE *out)
 				size_t n = strlen(type);
 				snprintf(type + n, sizeof type - n, " or word");
 			}
-			char words[128] = "";
-			if (f->words[0]) snprintf(words, sizeof words, " (%s)", f->words);
-			fprintf(out, "| `%s` | %s%s | %s%s%s | %s |\n", f->name, type, words,
-				f->deflt[0] ? "`" : "", f->deflt[0] ? f->deflt : "—", f->deflt[0] ? "`" : "", f->doc);
+			fprintf(out, "| `%s` | %s", f->name, type);
+			if (f->words[0]) {
+				fputs(" (", out);
+				cell(out, f->words);
+				fputc(')', out);
+			}
+			fprintf(out, " | %s%s%s | ", f->deflt[0] ? "`" : "", f->deflt[0] ? f->deflt : "—",
+				f->deflt[0] ? "`" : "");
+			cell(out, f->doc);
+			fputs(" |\n", out);
 		}
 		fputc('\n', out);
 	}
@@ -53,8 +68,8 @@ static void units_table(FILE *out)
 		char x[40], dd[64];
 		num_format(x, sizeof x, sc);
 		dim_format(d, dd, sizeof dd);
-		fprintf(out, "| `%s` | %s %s | %s |\n", unit_name(i, NULL, NULL, NULL), x,
-			dim_is_none(d) ? "" : dd, pre ? "yes" : "no");
+		fprintf(out, "| `%s` | %s%s%s | %s |\n", unit_name(i, NULL, NULL, NULL), x,
+			dim_is_none(d) ? "" : " ", dim_is_none(d) ? "" : dd, pre ? "yes" : "no");
 	}
 	fprintf(out, "\n| prefix | factor |\n|---|---|\n");
 	double f;
@@ -71,7 +86,11 @@ static void builtins_table(FILE *out)
 	fprintf(out, "| function | parameters | meaning |\n|---|---|---|\n");
 	for (int i = 0; builtin_at(i); i++) {
 		const Builtin *b = builtin_at(i);
-		fprintf(out, "| `%s` | `%s` | %s |\n", b->name, b->spec, b->doc);
+		fprintf(out, "| `%s` | `", b->name);
+		cell(out, b->spec);
+		fputs("` | ", out);
+		cell(out, b->doc);
+		fputs(" |\n", out);
 	}
 	fputc('\n', out);
 }

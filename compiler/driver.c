@@ -17,7 +17,7 @@ static void print_diag(void *ud, const Diag *d)
 	const SourceSet *ss = ud;
 	Buf b = {0};
 	diag_render(&b, ss, d);
-	fputs(b.s, stderr);
+	fwrite(b.s, 1, b.len, stderr);
 	buf_free(&b);
 }
 

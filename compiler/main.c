@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "--version")) {
 		printf("sglsim %s\n", PACKAGE_VERSION);
+		printf("installed stdlib: %s\n", SGL_PKGDATADIR);
 #ifdef HAVE_LIBGCCJIT
 		printf("JIT (libgccjit): available\n");
 #else

@@ -110,15 +110,24 @@ static void dump_sexpr(Buf *b, const AstNode *n, int depth)
 	case AST_OBJECTIVE: buf_puts(b, n->op == '+' ? " maximize" : " minimize"); break;
 	default: break;
 	}
-	if (n->kind == AST_RECORD || n->kind == AST_PARAM)
-		if (n->kname) buf_printf(b, " %s", n->kname);
+	if (n->kind == AST_RECORD && n->kname) buf_printf(b, " %s", n->kname);
 	if (n->name && n->kind != AST_STR) buf_printf(b, " %s", n->name);
 	if (n->kind == AST_IMPORT && n->op) buf_puts(b, " path");
+	if (n->kind == AST_PARAM && n->kname) buf_printf(b, " unit:%s", n->kname);
 	if (n->kname && n->kind != AST_RECORD && n->kind != AST_PARAM && n->kind != AST_NUM)
 		buf_printf(b, " %s", n->kname);
 	if (n->kind == AST_ENTRY && n->op) buf_puts(b, " block");
 	bool lines = !is_expr_kind(n->kind);
-	const AstNode *ch[3] = {n->a, n->b, n->c};
+	if (n->kind == AST_FN) {  /* parameters, then the body */
+		dump_list(b, n->kids, depth + 1, false);
+		buf_putc(b, ' ');
+		dump_sexpr(b, n->a, depth + 1);
+		buf_putc(b, ')');
+		return;
+	}
+	/* print/optimize keep D's name node in b for its span: shown once */
+	const AstNode *second = (n->kind == AST_PRINT || n->kind == AST_OPTIMIZE) ? NULL : n->b;
+	const AstNode *ch[3] = {n->a, second, n->c};
 	for (int i = 0; i < 3; i++)
 		if (ch[i]) {
 			buf_putc(b, ' ');

@@ -31,11 +31,11 @@ static void parse_param(BuiltinParam *p, const char *s, size_t n)
 		size_t wl = kl - 5 < sizeof p->words - 1 ? kl - 5 : sizeof p->words - 1;
 		memcpy(p->words, k + 5, wl);
 	} else {
-		double scale;
+		double mul, div;
 		size_t bo, bl;
 		p->kind = PK_DIM;
 		p->dim = dim_none;
-		unit_parse(k, kl, &scale, &p->dim, &bo, &bl);
+		unit_parse(k, kl, &mul, &div, &p->dim, &bo, &bl);
 	}
 }
 

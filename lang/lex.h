@@ -21,7 +21,7 @@ typedef struct Lexer {
 	uint32_t off;      /* byte offset of the next unread byte */
 	uint32_t tok_lo;   /* start of a multi-part token (strings) */
 	Buf str;           /* string literal being decoded */
-	int depth;         /* nesting of ( and [ : newlines inside are blanks */
+	int depth;         /* nesting of ( : newlines inside are blanks */
 	int last;          /* last token handed to the parser */
 	int start;         /* token to hand out first, 0 once done */
 	void *scanner;

@@ -180,8 +180,7 @@ builtin:;
 	if (suggest_best(&sg))
 		diag_note(p->diags, d, imp->nspan, "did you mean '%s'?", suggest_best(&sg));
 	diag_note(p->diags, d, imp->nspan,
-		  "searched the importing file's folder, $SGLSIM_PATH, %s and the built-in stdlib",
-		  p->pkgdatadir && *p->pkgdatadir ? p->pkgdatadir : "(no install folder)");
+		  "searched the importing file's folder, $SGLSIM_PATH, the installed stdlib and the built-in stdlib");
 	diag_emit(p->diags, d);
 	*failed = true;
 	return NULL;

@@ -11,6 +11,10 @@
 #include "ast.h"
 #include "diag.h"
 
+/* Expressions and blocks nest at most this deep; the body of a deeper
+ * item is reported and dropped, so later passes may recurse safely. */
+enum { PARSE_MAX_DEPTH = 1000 };
+
 AstNode *parse_file(Arena *arena, Diags *diags, uint32_t file);
 AstNode *parse_expr(Arena *arena, Diags *diags, uint32_t file);
 

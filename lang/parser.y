@@ -4,7 +4,7 @@
  * parser reads tokens through yylex() below, which wraps the flex scanner
  * and decides which newlines separate items: a newline is a separator only
  * after a token that can end an item (a name, number, string, true/false,
- * `)`, `]`, `}`, and `=` so that a missing value is reported on its line)
+ * `)`, `}`, and `=` so that a missing value is reported on its line)
  * and outside parentheses, so expressions may continue on
  * the next line after an operator or a comma.  A separator is added before
  * end of input so every item ends with one.
@@ -53,6 +53,7 @@ int yyparse(Parser *P);
 %define api.location.type {Span}
 %locations
 %define parse.error custom
+%define parse.lac full
 %expect 0
 %param {Parser *P}
 
@@ -146,8 +147,8 @@ item
 		{ $$ = N(SIMULATE, @$); $$->name = $2; $$->nspan = @2;
 		  $$->kname = $4; $$->kspan = @4; $$->a = $5; }
 	| OPTIMIZE IDENT WITH IDENT clause_block
-		{ $$ = list_node(P, AST_OPTIMIZE, @$, $5); $$->name = $2; $$->nspan = @2;
-		  $$->kname = $4; $$->kspan = @4; }
+		{ $$ = list_node(P, AST_OPTIMIZE, @$, $5); $$->name = $2; $$->nspan = @1;
+		  $$->kname = $4; $$->kspan = @4; $$->b = N(NAME, @2); $$->b->name = $2; }
 	| OPTIMIZE clause_block
 		{ $$ = list_node(P, AST_OPTIMIZE, @$, $2); $$->nspan = @1; }
 	| PRINT expr
@@ -230,14 +231,16 @@ entry
 clause_block
 	: '{' clauses '}'		{ $$ = $2; }
 	| '{' clauses clause '}'	{ $$ = $2; ast_list_append(&$$, $3); }
-	| '{' clauses error '}'		{ $$ = $2; yyerrok; if (diags_stopped(P->diags)) YYABORT; }
+	| '{' clauses error '}'
+		{ $$ = $2; ast_list_append(&$$, N(ERROR, @3)); yyerrok; if (diags_stopped(P->diags)) YYABORT; }
 	;
 
 clauses
 	: %empty			{ $$ = (AstList){0}; }
 	| clauses sep			{ $$ = $1; }
 	| clauses clause sep		{ $$ = $1; ast_list_append(&$$, $2); }
-	| clauses error sep		{ $$ = $1; yyerrok; if (diags_stopped(P->diags)) YYABORT; }
+	| clauses error sep
+		{ $$ = $1; ast_list_append(&$$, N(ERROR, @2)); yyerrok; if (diags_stopped(P->diags)) YYABORT; }
 	;
 
 clause
@@ -359,7 +362,7 @@ static bool ends_item(int tok)
 {
 	switch (tok) {
 	case IDENT: case NUMBER: case STRING: case TRUE: case FALSE:
-	case ')': case ']': case '}': case '=':
+	case ')': case '}': case '=':
 		return true;
 	}
 	return false;
@@ -383,9 +386,9 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, Parser *P)
 			/* every item ends with a separator, the last one too */
 			t = NEWLINE;
 			*lloc = (Span){lx->file, lx->off, lx->off};
-		} else if (t == '(' || t == '[') {
+		} else if (t == '(') {
 			lx->depth++;
-		} else if ((t == ')' || t == ']') && lx->depth > 0) {
+		} else if (t == ')' && lx->depth > 0) {
 			lx->depth--;
 		}
 		lx->last = t;
@@ -414,7 +417,7 @@ static void describe_token(Parser *P, Buf *b, yysymbol_kind_t k, Span sp)
 	switch (k) {
 	case YYSYMBOL_YYEOF: buf_puts(b, "end of file"); return;
 	case YYSYMBOL_NEWLINE:
-		buf_puts(b, sp.lo >= src->len ? "end of file" : "end of line");
+		buf_puts(b, sp.file && sp.lo >= src->len ? "end of file" : "end of line");
 		return;
 	case YYSYMBOL_IDENT:
 		if (!sp.file) buf_puts(b, "a name");
@@ -435,36 +438,53 @@ static void describe_token(Parser *P, Buf *b, yysymbol_kind_t k, Span sp)
 	}
 }
 
+static bool is_operator(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_AND: case YYSYMBOL_OR: case YYSYMBOL_EQ: case YYSYMBOL_NE:
+	case YYSYMBOL_LE: case YYSYMBOL_GE:
+		return true;
+	default: {
+		const char *s = yysymbol_name(k);
+		return strlen(s) == 3 && s[0] == '\'' && strchr("+-*/^<>.", s[1]);
+	}
+	}
+}
+
+/* "unexpected X; expected A, B or C": tokens that start an expression are
+ * summed up as "an expression", binary operators as "an operator". */
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *P)
 {
-	enum { MAXEXP = 10 };
-	yysymbol_kind_t exp[MAXEXP];
-	int n = yypcontext_expected_tokens(ctx, exp, MAXEXP);
+	yysymbol_kind_t exp[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
 	Span sp = *yypcontext_location(ctx);
 	Buf b = {0};
 	buf_puts(&b, "unexpected ");
 	describe_token(P, &b, yypcontext_token(ctx), sp);
-	if (n > 0) {
-		const char *names[MAXEXP];
-		int k = 0;
-		bool expr = false;
-		for (int i = 0; i < n; i++)
-			if (exp[i] == YYSYMBOL_NUMBER) expr = true;
-		if (expr) names[k++] = "an expression";
-		for (int i = 0; i < n; i++) {
-			if (expr && (starts_expr(exp[i]) || exp[i] == YYSYMBOL_IDENT))
-				continue;
-			Buf t = {0};
-			describe_token(P, &t, exp[i], (Span){0, 0, 0});
-			names[k++] = arena_strdup(P->arena, t.s);
-			buf_free(&t);
-		}
-		if (k <= 5) {
-			buf_puts(&b, "; expected ");
-			for (int i = 0; i < k; i++) {
-				if (i) buf_puts(&b, i == k - 1 ? " or " : ", ");
-				buf_puts(&b, names[i]);
-			}
+	const char *names[YYNTOKENS + 2];
+	int k = 0;
+	bool expr = false, op = false;
+	for (int i = 0; i < n; i++) {
+		if (exp[i] == YYSYMBOL_NUMBER) expr = true;
+		if (is_operator(exp[i]) && strcmp(yysymbol_name(exp[i]), "'-'")) op = true;
+	}
+	if (expr) names[k++] = "an expression";
+	if (op) names[k++] = "an operator";
+	for (int i = 0; i < n; i++) {
+		if (expr && (starts_expr(exp[i]) || exp[i] == YYSYMBOL_IDENT))
+			continue;
+		if (op && is_operator(exp[i]))
+			continue;
+		Buf t = {0};
+		describe_token(P, &t, exp[i], (Span){0, 0, 0});
+		names[k++] = arena_strdup(P->arena, t.s);
+		buf_free(&t);
+	}
+	if (k > 0 && k <= 6) {
+		buf_puts(&b, "; expected ");
+		for (int i = 0; i < k; i++) {
+			if (i) buf_puts(&b, i == k - 1 ? " or " : ", ");
+			buf_puts(&b, names[i]);
 		}
 	}
 	diag_error(P->diags, sp, "%s", b.s);

@@ -59,10 +59,10 @@ Dim schema_dim(const FieldDef *f)
 {
 	size_t i = (size_t)(f - fields);
 	if (!dims_done[i]) {
-		double scale;
+		double mul, div;
 		size_t bo, bl;
 		Dim d = dim_none;
-		if (f->dimspec[0] && !unit_parse(f->dimspec, strlen(f->dimspec), &scale, &d, &bo, &bl))
+		if (f->dimspec[0] && !unit_parse(f->dimspec, strlen(f->dimspec), &mul, &div, &d, &bo, &bl))
 			d = dim_none; /* a test checks every dimspec parses */
 		dims[i] = d;
 		dims_done[i] = true;

@@ -223,9 +223,15 @@ static void apply_binding(Sema *s, const SemaBinding *b)
 {
 	Symbol *sym = sema_lookup(s, s->prog->root, b->name);
 	if (!sym || (sym->kind != SYM_PARAM && sym->kind != SYM_CONST)) {
+		Suggest sg;
+		suggest_init(&sg, b->name);
+		s->visit++;
+		offer_visible(s, &sg, s->prog->root);
+		const char *best = sym ? NULL : suggest_best(&sg);
 		Diag *d = diag_new(s->d, DIAG_ERROR, (Span){0, 0, 0},
-				   "-D %s=%s: no param or const named '%s'%s", b->name, b->value, b->name,
-				   sym ? " (it names something else)" : "");
+				   "-D %s=%s: no param or const named '%s'%s%s%s%s", b->name, b->value, b->name,
+				   sym ? " (it names a " : "", sym ? sema_sym_what(sym) : "", sym ? ")" : "",
+				   best ? arena_printf(s->ar, "; did you mean '%s'?", best) : "");
 		diag_emit(s->d, d);
 		return;
 	}

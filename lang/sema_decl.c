@@ -40,7 +40,10 @@ static void check_const(Sema *s, Symbol *sym)
 	if (sym->bound) {
 		/* -D replaced the value: it must have the declared kind and dimension */
 		Value *v = &sym->value;
-		if (t.k == TY_NUM && (v->k != V_NUM || !dim_eq(v->dim, t.dim))) {
+		bool same = (t.k == TY_NUM && v->k == V_NUM && dim_eq(v->dim, t.dim)) ||
+			    (t.k == TY_BOOL && v->k == V_BOOL) || (t.k == TY_STR && v->k == V_STR) ||
+			    (t.k == TY_REC && v->k == V_REC && v->rec->kind == t.rec && v->depth == 0);
+		if (!same) {
 			char dt[96];
 			type_describe(t, dt, sizeof dt);
 			sema_error(s, v->expr->span, "-D %s: the value must be %s, like the const", sym->name, dt);
@@ -50,6 +53,10 @@ static void check_const(Sema *s, Symbol *sym)
 	}
 	EvalEnv ee = {.sema = s, .mod = sym->mod};
 	sym->value = value_eval(&ee, e);
+	if (value_failed(&sym->value)) {
+		sema_error(s, e->span, "const '%s' cannot be computed: %s", sym->name, sym->value.str);
+		sym->type = ty(TY_ERR);
+	}
 }
 
 static bool in_domain(const Symbol *p, double x)
@@ -95,7 +102,7 @@ static void domain_text(Buf *b, const Symbol *p)
 }
 
 /* A domain member: a constant number; `unit` scales plain numbers. */
-static bool member(Sema *s, Module *m, AstNode *e, bool has_unit, double scale, Dim udim,
+static bool member(Sema *s, Module *m, AstNode *e, bool has_unit, double mul, double div, Dim udim,
 		   const char *unit, Value *out)
 {
 	if (!const_value(s, m, e, out)) return false;
@@ -108,7 +115,7 @@ static bool member(Sema *s, Module *m, AstNode *e, bool has_unit, double scale, 
 			sema_error(s, e->span, "this member already has a unit; the domain's unit '%s' applies to plain numbers", unit);
 			return false;
 		}
-		out->num *= scale;
+		out->num = out->num * mul / div;
 		out->dim = udim;
 	}
 	return true;
@@ -119,12 +126,12 @@ static void check_param(Sema *s, Symbol *sym)
 	AstNode *d = sym->decl, *dom = d->a;
 	Module *m = sym->mod;
 	bool has_unit = d->kname != NULL;
-	double scale = 1;
+	double mul = 1, div = 1;
 	Dim udim = dim_none;
 	sym->type = ty(TY_ERR);
 	if (has_unit) {
 		size_t bo, bl;
-		if (!unit_parse(d->kname, strlen(d->kname), &scale, &udim, &bo, &bl)) {
+		if (!unit_parse(d->kname, strlen(d->kname), &mul, &div, &udim, &bo, &bl)) {
 			sema_error(s, d->kspan, "unknown unit '%s'", d->kname);
 			return;
 		}
@@ -138,13 +145,15 @@ static void check_param(Sema *s, Symbol *sym)
 		int n = dom->c ? 3 : 2;
 		AstNode *parts[3] = {dom->a, dom->b, dom->c};
 		for (int i = 0; i < n; i++)
-			if (!member(s, m, parts[i], has_unit, scale, udim, d->kname, &v[i])) return;
+			if (!member(s, m, parts[i], has_unit, mul, div, udim, d->kname, &v[i])) return;
 		for (int i = 1; i < n; i++)
 			if (!dim_eq(v[i].dim, v[0].dim)) {
 				char a[96], b[96];
 				dim_describe(v[i].dim, a, sizeof a);
 				dim_describe(v[0].dim, b, sizeof b);
-				sema_error(s, parts[i]->span, "this bound is %s, but the range starts with %s", a, b);
+				Diag *dg = sema_diag(s, parts[i]->span, "this bound is %s, but the range starts with %s", a, b);
+				diag_note(s->d, dg, parts[0]->span, "write the unit on every bound, e.g. '1 ms .. 10 ms'");
+				sema_emit(s, dg);
 				return;
 			}
 		if (v[0].num > v[1].num) {
@@ -171,7 +180,12 @@ static void check_param(Sema *s, Symbol *sym)
 		sym->domain = arena_alloc(s->ar, (size_t)n * sizeof *sym->domain);
 		int i = 0;
 		for (AstNode *k = dom->kids; k; k = k->next, i++) {
-			if (!member(s, m, k, has_unit, scale, udim, d->kname, &sym->domain[i])) return;
+			if (!member(s, m, k, has_unit, mul, div, udim, d->kname, &sym->domain[i])) return;
+			for (int j = 0; j < i; j++)
+				if (sym->domain[j].num == sym->domain[i].num && dim_eq(sym->domain[j].dim, sym->domain[i].dim)) {
+					sema_error(s, k->span, "this value is already in the domain");
+					return;
+				}
 			if (i && !dim_eq(sym->domain[i].dim, sym->domain[0].dim)) {
 				char a[96], b[96];
 				dim_describe(sym->domain[i].dim, a, sizeof a);
@@ -187,9 +201,9 @@ static void check_param(Sema *s, Symbol *sym)
 	}
 	Value def = {0};
 	if (d->b) {
-		if (!member(s, m, d->b, false, 1, dim_none, NULL, &def)) return;
+		if (!member(s, m, d->b, false, 1, 1, dim_none, NULL, &def)) return;
 		if (has_unit && dim_is_none(def.dim)) {
-			def.num *= scale;
+			def.num = def.num * mul / div;
 			def.dim = udim;
 		}
 	}
@@ -242,6 +256,10 @@ static void resolve_fn_names(Sema *s, Symbol *fn, AstNode *e, const char **args,
 	if (e->kind == AST_NAME) {
 		for (int i = 0; i < nargs; i++)
 			if (!strcmp(args[i], e->name)) return;
+		if (!strcmp(e->name, "self")) {
+			sema_error(s, e->span, "'self' is only available inside a record's block, not in a function");
+			return;
+		}
 		if (schema_context(e->name) != REC_NONE || sema_lookup(s, fn->mod, e->name)) return;
 		Diag *d = sema_diag(s, e->span, "unknown name '%s'", e->name);
 		Env env = {.argnames = args, .nargs = nargs};
@@ -317,13 +335,18 @@ static void check_fn(Sema *s, Symbol *fn)
 		}
 	}
 	resolve_fn_names(s, fn, d->a, args, n);
-	static unsigned gen;
 	s->nchain = 0;
-	if (calls_reach(s, fn, d->a, fn, ++gen)) {
-		Diag *dg = sema_diag(s, d->nspan, "function '%s' calls itself%s%s; recursion is not allowed because functions are inlined",
-				     fn->name, s->nchain ? " through " : "", s->nchain ? s->chain[0]->name : "");
+	if (!fn->busy && calls_reach(s, fn, d->a, fn, ++s->fn_visit)) {
+		Diag *dg = sema_diag(s, d->nspan, "function '%s' calls itself; recursion is not allowed because functions are inlined",
+				     fn->name);
+		Symbol *prev = fn;
+		for (int i = 0; i <= s->nchain; i++) {
+			Symbol *next = i < s->nchain ? s->chain[i] : fn;
+			diag_note(s->d, dg, prev->decl->nspan, "'%s' calls '%s'", prev->name, next->name);
+			prev->busy = true; /* each function of the cycle: reported, never inlined */
+			prev = next;
+		}
 		sema_emit(s, dg);
-		fn->busy = true; /* never instantiate it */
 	}
 	s->nchain = 0;
 }
@@ -352,6 +375,13 @@ void sema_check_symbol(Sema *s, Symbol *sym)
 		}
 		return;
 	}
+	if (s->depth >= SEMA_MAX_DEPTH) {
+		sema_error(s, sym->decl->nspan, "definitions depend on each other more than %d deep", SEMA_MAX_DEPTH);
+		sym->type = ty(TY_ERR);
+		sym->state = 2;
+		return;
+	}
+	s->depth++;
 	sym->state = 1;
 	if (s->nchain < 64) s->chain[s->nchain++] = sym;
 	int depth = s->nchain;
@@ -364,4 +394,5 @@ void sema_check_symbol(Sema *s, Symbol *sym)
 	}
 	if (s->nchain >= depth && depth > 0) s->nchain = depth - 1;
 	sym->state = 2;
+	s->depth--;
 }

@@ -42,6 +42,10 @@ bool const_value(Sema *s, Module *m, AstNode *e, Value *out)
 	}
 	EvalEnv ee = {.sema = s, .mod = m};
 	*out = value_eval(&ee, e);
+	if (value_failed(out)) {
+		sema_error(s, e->span, "this cannot be computed: %s", out->str);
+		return false;
+	}
 	if (out->k == V_NONE) {
 		sema_error(s, e->span, "this must be a constant: %s", out->str ? out->str : "its value is not known");
 		return false;
@@ -76,7 +80,7 @@ static Type check_name(Sema *s, Env *env, AstNode *e)
 	}
 	Symbol *sym = sema_lookup(s, env->mod, name);
 	if (!sym) {
-		if (env->in_fn) return ty(TY_ERR); /* reported at the definition */
+		if (env->in_fn && ck == REC_NONE) return ty(TY_ERR); /* reported at the definition */
 		if (ck != REC_NONE) {
 			Diag *d = sema_diag(s, e->span, "'%s' names the bound %s, which %s cannot use",
 					    name, schema_kind(ck)->name, env->where);
@@ -117,7 +121,7 @@ static Type check_name(Sema *s, Env *env, AstNode *e)
 		sema_check_symbol(s, sym);
 		if (sym->kind == SYM_METRIC && (sym->type.dep & DEP_CTX) && (env->ctx & CTX_STD) != CTX_STD &&
 		    sym->type.k != TY_ERR) {
-			Diag *d = sema_diag(s, e->span, "metric '%s' uses the bound deployment and workload, which %s cannot use",
+			Diag *d = sema_diag(s, e->span, "metric '%s' uses a bound record (deployment, model, gpu, cluster or workload), which %s cannot use",
 					    name, env->where);
 			diag_note(s->d, d, e->span, "write 'print %s for D with W', or use it in a metric or an optimize statement", name);
 			sema_emit(s, d);
@@ -208,8 +212,15 @@ static Type check_binary(Sema *s, Env *env, AstNode *e)
 			return ty(TY_ERR);
 		}
 		return ty_num(a.dim, dep);
-	case OP_MUL: return ty_num(dim_mul(a.dim, b.dim), dep);
-	case OP_DIV: return ty_num(dim_div(a.dim, b.dim), dep);
+	case OP_MUL: case OP_DIV: {
+		Dim r;
+		if (!dim_mul_ok(a.dim, b.dim, e->op == OP_MUL ? 1 : -1, &r)) {
+			sema_error(s, e->nspan, "the dimension of this %s is out of range (exponents must stay within -100 to 100)",
+				   e->op == OP_MUL ? "product" : "quotient");
+			return ty(TY_ERR);
+		}
+		return ty_num(r, dep);
+	}
 	case OP_POW: {
 		if (!dim_is_none(b.dim)) {
 			sema_error(s, e->b->span, "an exponent must be dimensionless, but this is %s", db);
@@ -232,7 +243,7 @@ static Type check_binary(Sema *s, Env *env, AstNode *e)
 		}
 		char ex[40];
 		snprintf(ex, sizeof ex, "%g", v.num);
-		sema_error(s, e->nspan, "%s raised to %s does not have whole-number dimensions", da, ex);
+		sema_error(s, e->nspan, "%s raised to %s has no valid dimension: unit exponents must stay whole numbers from -100 to 100", da, ex);
 		return ty(TY_ERR);
 	}
 	}
@@ -283,8 +294,9 @@ static bool bind_args(Sema *s, AstNode *call, const char *what, const char **nam
 {
 	int pos = 0;
 	bool ok = true, named = false;
+	AstNode *given[64];   /* the argument (named or not) that filled slot i */
 	*nextra = 0;
-	for (int i = 0; i < n; i++) slots[i] = NULL;
+	for (int i = 0; i < n; i++) slots[i] = given[i] = NULL;
 	for (AstNode *a = call->kids; a; a = a->next) {
 		if (a->kind == AST_NAMED) {
 			named = true;
@@ -295,17 +307,20 @@ static bool bind_args(Sema *s, AstNode *call, const char *what, const char **nam
 				Diag *d = sema_diag(s, a->nspan, "%s has no parameter named '%s'", what, a->name);
 				Suggest sg;
 				suggest_init(&sg, a->name);
-				for (int i = 0; i < n; i++) suggest_offer(&sg, names[i]);
+				for (int i = 0; i < n; i++)
+					if (!slots[i]) suggest_offer(&sg, names[i]);
 				if (suggest_best(&sg)) diag_note(s->d, d, a->nspan, "did you mean '%s'?", suggest_best(&sg));
 				sema_emit(s, d);
 				ok = false;
 			} else if (slots[k]) {
 				Diag *d = sema_diag(s, a->nspan, "argument '%s' is given twice", a->name);
-				diag_note(s->d, d, slots[k]->span, "first given here");
+				diag_note(s->d, d, given[k]->kind == AST_NAMED ? given[k]->nspan : given[k]->span,
+					  "first given here");
 				sema_emit(s, d);
 				ok = false;
 			} else {
 				slots[k] = a->a;
+				given[k] = a;
 			}
 			continue;
 		}
@@ -314,7 +329,10 @@ static bool bind_args(Sema *s, AstNode *call, const char *what, const char **nam
 			ok = false;
 			continue;
 		}
-		if (pos < n) slots[pos++] = a;
+		if (pos < n) {
+			given[pos] = a;
+			slots[pos++] = a;
+		}
 		else if (variadic && *nextra < 64) extra[(*nextra)++] = a;
 		else {
 			Diag *d = sema_diag(s, a->span, "too many arguments: %s takes %d", what, n);
@@ -511,6 +529,11 @@ static Type check_builtin_call(Sema *s, Env *env, AstNode *e, const Builtin *b)
 			sema_error(s, e->span, "the square root of %s does not have whole-number dimensions", dt);
 			return ty(TY_ERR);
 		}
+	}
+	Dim q;
+	if (b->result == BR_DERIV && !dim_mul_ok(first.dim, argp.dim, -1, &q)) {
+		sema_error(s, e->span, "the dimension of this derivative is out of range");
+		return ty(TY_ERR);
 	}
 	return builtin_result(b, a, first, argp, dep, lifted);
 }

@@ -109,8 +109,14 @@ struct Sema {
 	long budget;             /* evaluation steps left (bounds inlining) */
 	Symbol *chain[64];       /* metrics/consts being checked, for cycles */
 	AstNode **defaults;      /* parsed schema defaults, by field index */
+	int depth;               /* nesting of sema_check_symbol and record bases */
+	unsigned fn_visit;       /* generation of call-graph searches */
 	int nchain;
 };
+
+/* How deep definitions may refer to definitions (metric -> metric -> ...,
+ * base -> base): deeper chains are errors, so checks may recurse safely. */
+enum { SEMA_MAX_DEPTH = 256 };
 
 #define CTX_STD ((1u << REC_deployment) | (1u << REC_model) | (1u << REC_gpu) | \
 		 (1u << REC_cluster) | (1u << REC_workload))

@@ -84,6 +84,12 @@ static void resolve(Sema *s, Record *r)
 		r->base = NULL;
 		return;
 	}
+	if (s->depth >= SEMA_MAX_DEPTH) {
+		sema_error(s, r->node->nspan, "records inherit from each other more than %d deep", SEMA_MAX_DEPTH);
+		r->state = 2;
+		return;
+	}
+	s->depth++;
 	r->state = 1;
 	AstNode *d = r->node, *b = d->a;
 	if (b && b->kind == AST_NAME) {
@@ -104,6 +110,7 @@ static void resolve(Sema *s, Record *r)
 		}
 	}
 	r->state = 2;
+	s->depth--;
 }
 
 void record_resolve(Sema *s, Symbol *sym)
@@ -186,8 +193,26 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 {
 	AstNode *v = entry->a;
 	if (is_word(v, f)) return;
+	if (f->type == FT_WORD && v->kind == AST_NAME) {
+		char words[160];
+		size_t k = 0;
+		for (const char *w = f->words; *w && k + 3 < sizeof words; w++) {
+			if (*w == '|') { words[k++] = ','; words[k++] = ' '; }
+			else words[k++] = *w;
+		}
+		words[k] = 0;
+		Diag *d = sema_diag(s, v->span, "'%s' is not a %s; use one of %s", v->name, f->name, words);
+		Suggest sg;
+		suggest_init(&sg, v->name);
+		suggest_offer_words(&sg, f->words);
+		if (suggest_best(&sg)) diag_note(s->d, d, v->span, "did you mean '%s'?", suggest_best(&sg));
+		sema_emit(s, d);
+		return;
+	}
 	if (f->type == FT_WORD) {
-		field_mismatch(s, v, kind, f, v->kind == AST_NAME ? ty(TY_WORD) : check_expr(s, &(Env){.mod = m, .self = selfkind, .where = "a record field"}, v));
+		Env env = {.mod = m, .self = selfkind, .where = "a record field"};
+		Type t = check_expr(s, &env, v);
+		if (t.k != TY_ERR) field_mismatch(s, v, kind, f, t);
 		return;
 	}
 	Env env = {.mod = m, .self = selfkind, .where = "a record field"};

@@ -35,7 +35,7 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 {
 	bool bound = it->name != NULL;
 	if (bound) {
-		target(s, m, it->name, it->nspan, REC_deployment, "optimize");
+		target(s, m, it->name, it->b->span, REC_deployment, "optimize");
 		target(s, m, it->kname, it->kspan, REC_workload, "optimize");
 	}
 	Env env = {.mod = m, .self = REC_NONE,
@@ -43,7 +43,12 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 		   .where = bound ? "an optimize statement" : "an optimize statement without 'D with W'"};
 	AstNode *seen[AST_KIND_COUNT] = {0};
 	int objectives = 0;
+	bool broken = false;
 	for (AstNode *c = it->kids; c; c = c->next) {
+		if (c->kind == AST_ERROR) {
+			broken = true;  /* a clause did not parse: reported already */
+			continue;
+		}
 		if (c->kind != AST_OBJECTIVE && c->kind != AST_SUBJECT) {
 			if (seen[c->kind]) {
 				Diag *d = sema_diag(s, c->nspan, "'%s' is given twice in one optimize statement",
@@ -57,6 +62,12 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 		switch (c->kind) {
 		case AST_OBJECTIVE: {
 			objectives++;
+			for (AstNode *o = it->kids; c->kname && o != c; o = o->next)
+				if (o->kind == AST_OBJECTIVE && o->kname && !strcmp(o->kname, c->kname)) {
+					Diag *d = sema_diag(s, c->kspan, "two objectives are named '%s'", c->kname);
+					diag_note(s->d, d, o->kspan, "first named here");
+					sema_emit(s, d);
+				}
 			Type t = check_expr(s, &env, c->a);
 			if (t.k != TY_ERR && t.k != TY_NUM) {
 				char dt[96];
@@ -80,8 +91,15 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 			bool single = c->a->kind != AST_TUPLE;
 			for (AstNode *k = list; k; k = single ? NULL : k->next) {
 				Symbol *p = k->kind == AST_NAME ? sema_lookup(s, m, k->name) : NULL;
-				if (!p || p->kind != SYM_PARAM)
+				if (!p || p->kind != SYM_PARAM) {
 					sema_error(s, k->span, "'over' lists params, but this is not a param");
+					continue;
+				}
+				for (AstNode *q = list; !single && q != k; q = q->next)
+					if (q->kind == AST_NAME && !strcmp(q->name, k->name)) {
+						sema_error(s, k->span, "param '%s' is listed twice", k->name);
+						break;
+					}
 			}
 			break;
 		}
@@ -115,7 +133,7 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 			break;
 		}
 	}
-	if (!objectives)
+	if (!objectives && !broken)
 		sema_error(s, it->nspan, "optimize needs at least one 'maximize' or 'minimize'");
 }
 
@@ -178,6 +196,10 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 		EvalEnv ee = {.sema = s, .mod = m, .ctx = ctx};
 		Value v = value_eval(&ee, it->a);
 		Buf b = {0};
+		if (value_failed(&v)) {
+			diag_error(s->d, it->a->span, "cannot compute this: %s", v.str);
+			return false;
+		}
 		if (v.k == V_NONE) {
 			ast_print_expr(&b, it->a);
 			Diag *d = diag_new(s->d, DIAG_WARNING, it->a->span,

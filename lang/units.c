@@ -2,6 +2,7 @@
 #include "config.h"
 #include "units.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,17 @@ Dim dim_div(Dim a, Dim b)
 {
 	for (int i = 0; i < DIM_N; i++) a.e[i] = (signed char)(a.e[i] - b.e[i]);
 	return a;
+}
+
+bool dim_mul_ok(Dim a, Dim b, int sign, Dim *out)
+{
+	for (int i = 0; i < DIM_N; i++) {
+		int v = a.e[i] + sign * b.e[i];
+		if (v > 100 || v < -100) return false;
+		a.e[i] = (signed char)v;
+	}
+	*out = a;
+	return true;
 }
 
 bool dim_pow(Dim a, long num, long den, Dim *out)
@@ -155,15 +167,29 @@ static bool is_atom_char(unsigned char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '%' || c >= 0x80;
 }
 
-bool unit_parse(const char *text, size_t len, double *scale, Dim *dim,
+/* Factors are kept as a multiplier and a divisor so that `10 us` is
+ * 10 / 1e6 (the double nearest 1e-5) rather than 10 * 1e-6 (which is not):
+ * a scale below 1 is applied as a division by its exact reciprocal. */
+static void apply_scale(double sc, long ex, double *mul, double *div)
+{
+	bool small = sc < 1;
+	double f = small ? nearbyint(1 / sc) : sc;
+	if (small && fabs(f - 1 / sc) > 1e-9 * f) { small = false; f = sc; }
+	bool up = (ex > 0) != small;
+	for (long k = 0; k < (ex < 0 ? -ex : ex); k++) {
+		if (up) *mul *= f; else *div *= f;
+	}
+}
+
+bool unit_parse(const char *text, size_t len, double *mul, double *div, Dim *dim,
 		size_t *bad_off, size_t *bad_len)
 {
-	double sc = 1.0;
+	double m = 1.0, dv = 1.0;
 	Dim d = dim_none;
 	size_t i = 0;
 	int sign = 1;
 	if (len == 1 && text[0] == '1') {
-		*scale = 1.0;
+		*mul = *div = 1.0;
 		*dim = dim_none;
 		return true;
 	}
@@ -191,11 +217,12 @@ bool unit_parse(const char *text, size_t len, double *scale, Dim *dim,
 			ex = strtol(text + e0, NULL, 10);
 		}
 		Dim p;
-		dim_pow(ad, ex * sign, 1, &p);
-		d = dim_mul(d, p);
-		double f = 1.0;
-		for (long k = 0; k < (ex < 0 ? -ex : ex); k++) f *= asc;
-		if ((ex < 0) != (sign < 0)) sc /= f; else sc *= f;
+		if (!dim_pow(ad, ex * sign, 1, &p) || !dim_mul_ok(d, p, 1, &d)) {
+			*bad_off = a;
+			*bad_len = i - a;
+			return false;
+		}
+		apply_scale(asc, ex * sign, &m, &dv);
 		if (i == len) break;
 		if (text[i] == '/') sign = -1;
 		else if (text[i] == '*') sign = 1;
@@ -206,7 +233,8 @@ bool unit_parse(const char *text, size_t len, double *scale, Dim *dim,
 		}
 		i++;
 	}
-	*scale = sc;
+	*mul = m;
+	*div = dv;
 	*dim = d;
 	return true;
 }

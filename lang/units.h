@@ -26,6 +26,8 @@ bool dim_eq(Dim a, Dim b);
 bool dim_is_none(Dim a);
 Dim  dim_mul(Dim a, Dim b);
 Dim  dim_div(Dim a, Dim b);
+/* As dim_mul/dim_div, but false when an exponent would leave -100..100. */
+bool dim_mul_ok(Dim a, Dim b, int sign, Dim *out);
 /* a^(num/den); false if an exponent would not be an integer or overflows. */
 bool dim_pow(Dim a, long num, long den, Dim *out);
 
@@ -34,10 +36,11 @@ void dim_format(Dim d, char *out, size_t n);
 /* "bandwidth [B/s]", or "[FLOP*tok]" when the dimension has no name. */
 void dim_describe(Dim d, char *out, size_t n);
 
-/* Parses a unit expression of length len.  On success sets *scale and *dim
- * and returns true.  On failure returns false and sets *bad_off and *bad_len to
+/* Parses a unit expression of length len.  On success sets *dim and the
+ * scale as *mul / *div (a value in these units is v * mul / div in base
+ * units; the divisor keeps `10 us` exact) and returns true.  On failure returns false and sets *bad_off and *bad_len to
  * the offending part of the text. */
-bool unit_parse(const char *text, size_t len, double *scale, Dim *dim,
+bool unit_parse(const char *text, size_t len, double *mul, double *div, Dim *dim,
 		size_t *bad_off, size_t *bad_len);
 
 /* Enumerates unit names and prefixes (for suggestions and documentation).

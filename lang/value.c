@@ -178,7 +178,7 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 		case BI_CEIL: x = ceil(x); break;
 		case BI_FLOOR: x = floor(x); break;
 		case BI_SQRT:
-			if (x < 0) return value_none("square root of a negative number");
+			if (x < 0) return value_fail("square root of a negative number");
 			x = sqrt(x);
 			{
 				Dim d;
@@ -186,10 +186,10 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 				return value_num(x, d);
 			}
 		case BI_LOG:
-			if (!(x > 0)) return value_none("logarithm of a number <= 0");
+			if (!(x > 0)) return value_fail("logarithm of a number <= 0");
 			x = log(x);
 			break;
-		case BI_EXP: x = exp(x); break;
+		case BI_EXP: x = exp(x); if (!isfinite(x)) return value_fail("the result overflows"); break;
 		case BI_CLAMP: x = x < v[1].num ? v[1].num : x > v[2].num ? v[2].num : x; break;
 		default: break;
 		}
@@ -202,26 +202,32 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 	}
 }
 
+static Value check_finite(Value v)
+{
+	if (v.k == V_NUM && !isfinite(v.num)) return value_fail("the result overflows");
+	return v;
+}
+
 static Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
 {
 	Sema *s = env->sema;
 	double x = a.num, y = b.num, r;
 	switch (e->op) {
-	case OP_ADD: r = x + y; return value_num(r, a.dim);
-	case OP_SUB: r = x - y; return value_num(r, a.dim);
-	case OP_MUL: r = x * y; return value_num(r, dim_mul(a.dim, b.dim));
+	case OP_ADD: r = x + y; return check_finite(value_num(r, a.dim));
+	case OP_SUB: r = x - y; return check_finite(value_num(r, a.dim));
+	case OP_MUL: r = x * y; return check_finite(value_num(r, dim_mul(a.dim, b.dim)));
 	case OP_DIV:
-		if (y == 0) return value_none("division by zero");
-		return value_num(x / y, dim_div(a.dim, b.dim));
+		if (y == 0) return value_fail("division by zero");
+		return check_finite(value_num(x / y, dim_div(a.dim, b.dim)));
 	case OP_POW: {
 		r = num_pow(x, y);
-		if (isnan(r)) return value_none("a negative number to a fractional power");
+		if (isnan(r)) return value_fail("a negative number to a fractional power");
 		Dim d = dim_none;
 		for (long den = 1; den <= 6; den++) {
 			double num = y * (double)den;
 			if (num == floor(num) && dim_pow(a.dim, (long)num, den, &d)) break;
 		}
-		return value_num(r, dim_is_none(a.dim) ? dim_none : d);
+		return check_finite(value_num(r, dim_is_none(a.dim) ? dim_none : d));
 	}
 	case OP_LT: return (Value){.k = V_BOOL, .num = x < y};
 	case OP_GT: return (Value){.k = V_BOOL, .num = x > y};

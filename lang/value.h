@@ -55,6 +55,10 @@ Value value_field(Sema *s, const Value *rec, const char *name, const Value *ctx)
 /* Text for `print`: "85899345920 B", "true", a record's name, ... */
 void value_format(Buf *out, const Value *v);
 static inline Value value_none(const char *why) { Value v = {0}; v.k = V_NONE; v.str = why; return v; }
+/* Not a value because the arithmetic fails (÷0, overflow, log of 0, ...):
+ * an error, unlike an unknown input.  Marked by num = 1. */
+static inline Value value_fail(const char *why) { Value v = value_none(why); v.num = 1; return v; }
+static inline bool value_failed(const Value *v) { return v->k == V_NONE && v->num == 1; }
 static inline Value value_num(double x, Dim d) { Value v = {0}; v.k = V_NUM; v.num = x; v.dim = d; return v; }
 
 #endif

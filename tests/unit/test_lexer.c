@@ -17,8 +17,10 @@ Test(lexer, numbers_take_units_into_base_units)
 	expect_tokens("3.35 TB/s", "NUM(3350000000000)");
 	expect_tokens("2 us", "NUM(1.9999999999999999e-06)");
 	expect_tokens("2us", "NUM(1.9999999999999999e-06)");
+	expect_tokens("10 us", "NUM(1.0000000000000001e-05)");
 	expect_tokens("400 Gb/s", "NUM(50000000000)");
 	expect_tokens("2.5 USD/h", "NUM(0.00069444444444444447)");
+	expect_tokens("3 ms", "NUM(0.0030000000000000001)");
 	expect_tokens("700 W", "NUM(700)");
 	expect_tokens("16 tok", "NUM(16)");
 	expect_tokens("1e3", "NUM(1000)");

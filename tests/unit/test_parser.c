@@ -101,7 +101,7 @@ Test(parser, round_trip_of_printed_expressions)
 
 Test(parser, items_and_blocks)
 {
-	expect_dump_has("param c in {1, 2} tok = 2 tok", "(param tok c (set (num 1) (num 2)) (num 2 tok))");
+	expect_dump_has("param c in {1, 2} tok = 2 tok", "(param c unit:tok (set (num 1) (num 2)) (num 2 tok))");
 	expect_dump_has("param r in 16 .. 512 step 16 = 128", "(range (num 16) (num 512) (num 16))");
 	expect_dump_has("model m = base { dtype = fp8 }", "(record model m (name base)");
 	expect_dump_has("gpu g : h { mem = 1 B }", "(record gpu g (name h)");

@@ -99,7 +99,7 @@ Test(sema, inline_records_and_contexts)
 		"metric kvb = model.dtype.bytes * cluster.nodes\n"
 		"print kvb for d with w\nprint gpu.mem for d with w\n";
 	expect_output(src, "2 B\n85899345920 B\n");
-	expect_error("import models\nmetric m = model.layers\nprint m", "uses the bound deployment and workload");
+	expect_error("import models\nmetric m = model.layers\nprint m", "uses a bound record");
 	expect_error("const x = model.layers", "'model' names the bound model");
 }
 
@@ -152,11 +152,11 @@ Test(schema, every_dimension_and_default_parses)
 {
 	for (size_t i = 0; schema_field_at(i); i++) {
 		const FieldDef *f = schema_field_at(i);
-		double sc;
+		double mul, div;
 		Dim d;
 		size_t bo, bl;
 		if (f->dimspec[0])
-			cr_expect(unit_parse(f->dimspec, strlen(f->dimspec), &sc, &d, &bo, &bl),
+			cr_expect(unit_parse(f->dimspec, strlen(f->dimspec), &mul, &div, &d, &bo, &bl),
 				  "dimension of %s.%s", schema_kind(f->rec)->name, f->name);
 		if (f->deflt[0] && !(f->words[0] && schema_word_ok(f, f->deflt))) {
 			SourceSet ss;

@@ -6,10 +6,10 @@
 
 static double parse_ok(const char *u, Dim *d)
 {
-	double sc = 0;
+	double mul = 0, div = 0;
 	size_t bo, bl;
-	cr_assert(unit_parse(u, strlen(u), &sc, d, &bo, &bl), "unit %s should parse", u);
-	return sc;
+	cr_assert(unit_parse(u, strlen(u), &mul, &div, d, &bo, &bl), "unit %s should parse", u);
+	return mul / div;
 }
 
 static const char *fmt(Dim d)
@@ -59,14 +59,29 @@ Test(units, compound_units)
 
 Test(units, bad_units_report_the_bad_part)
 {
-	double sc;
+	double mul, div;
 	Dim d;
 	size_t bo = 99, bl = 99;
-	cr_expect_not(unit_parse("GB/sx", 5, &sc, &d, &bo, &bl));
+	cr_expect_not(unit_parse("GB/sx", 5, &mul, &div, &d, &bo, &bl));
 	cr_expect_eq(bo, 3);
 	cr_expect_eq(bl, 2);
-	cr_expect_not(unit_parse("Kb", 2, &sc, &d, &bo, &bl)); /* k is lower case */
-	cr_expect_not(unit_parse("Gms", 3, &sc, &d, &bo, &bl)); /* ms takes no prefix */
+	cr_expect_not(unit_parse("Kb", 2, &mul, &div, &d, &bo, &bl)); /* k is lower case */
+	cr_expect_not(unit_parse("Gms", 3, &mul, &div, &d, &bo, &bl)); /* ms takes no prefix */
+	cr_expect_not(unit_parse("s^200", 5, &mul, &div, &d, &bo, &bl)); /* exponent too large */
+	cr_expect_not(unit_parse("s^99*s^99", 9, &mul, &div, &d, &bo, &bl));
+}
+
+Test(units, small_units_divide_exactly)
+{
+	double mul, div;
+	Dim d;
+	size_t bo, bl;
+	cr_assert(unit_parse("us", 2, &mul, &div, &d, &bo, &bl));
+	cr_expect_eq(10 * mul / div, 1e-5);
+	cr_assert(unit_parse("ms", 2, &mul, &div, &d, &bo, &bl));
+	cr_expect_eq(3 * mul / div, 0.003);
+	cr_assert(unit_parse("USD/h", 5, &mul, &div, &d, &bo, &bl));
+	cr_expect_eq(2.5 * mul / div, 2.5 / 3600);
 }
 
 Test(units, algebra)

@@ -1,0 +1,79 @@
+#!/bin/sh
+# cli.sh -- the command line as a user meets it, as TAP: help, version,
+# exit statuses, stdin, -D, import search order, running from elsewhere.
+# Environment: SGLSIM (the binary), SRCDIR (the source tree).
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+SGLSIM=${SGLSIM:-$SRCDIR/sglsim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+check() { # check NAME COMMAND... : passes when the command succeeds
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/log" 2>&1; then
+		echo "ok $n - $name"
+	else
+		fails=$((fails + 1))
+		echo "not ok $n - $name"
+		sed 's/^/# /' "$tmp/log"
+	fi
+}
+status_is() { # status_is WANT COMMAND...
+	want=$1
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" -eq "$want" ] || { echo "exit $got, wanted $want"; cat "$tmp/err"; return 1; }
+}
+out_is() { # out_is WANT COMMAND... : stdout equals WANT
+	want=$1
+	shift
+	got=$("$@" 2>"$tmp/err")
+	[ "$got" = "$want" ] || { echo "got [$got], wanted [$want]"; cat "$tmp/err"; return 1; }
+}
+err_has() { # err_has TEXT COMMAND... : stderr contains TEXT
+	text=$1
+	shift
+	"$@" >/dev/null 2>"$tmp/err"
+	grep -qF -- "$text" "$tmp/err" || { echo "stderr lacks [$text]:"; cat "$tmp/err"; return 1; }
+}
+
+check "--help exits 0 and lists commands" sh -c "\"$SGLSIM\" --help | grep -q 'check FILE'"
+check "CMD --help" sh -c "\"$SGLSIM\" run --help | grep -q 'usage: sglsim run'"
+check "--version names the optional parts" sh -c "\"$SGLSIM\" --version | grep -q '^JIT (libgccjit): '"
+check "no command is a usage error" status_is 2 "$SGLSIM"
+check "unknown command is a usage error" status_is 2 "$SGLSIM" frobnicate x.sgl
+check "unknown option is a usage error" status_is 2 "$SGLSIM" check --frob x.sgl
+check "-D without = is a usage error" status_is 2 "$SGLSIM" check -D tp x.sgl
+check "missing file is an input error" status_is 1 "$SGLSIM" check "$tmp/none.sgl"
+check "missing file is named" err_has "cannot read '$tmp/none.sgl'" "$SGLSIM" check "$tmp/none.sgl"
+
+printf 'param tp in {1, 2, 4, 8}\nconst mem = 80 GiB\nprint tp * mem\n' >"$tmp/p.sgl"
+check "-D binds a param" out_is "343597383680 B" "$SGLSIM" run -D tp=4 "$tmp/p.sgl"
+check "-DNAME=VALUE form" out_is "171798691840 B" "$SGLSIM" run -Dtp=2 "$tmp/p.sgl"
+check "-D value with units overrides a const" out_is "8000000000 B" "$SGLSIM" run -D tp=1 -D "mem=8 GB" "$tmp/p.sgl"
+check "-D outside the domain is an error" err_has "-D tp: 3 is not in the domain {1, 2, 4, 8}" "$SGLSIM" check -D tp=3 "$tmp/p.sgl"
+check "-D with the wrong dimension is an error" err_has "the value must be bytes [B], like the const" "$SGLSIM" check -D "mem=2 s" "$tmp/p.sgl"
+check "-D of an unknown name" status_is 1 "$SGLSIM" check -D nope=1 "$tmp/p.sgl"
+
+check "stdin as -" sh -c "printf 'print 2 GiB\n' | \"$SGLSIM\" run - | grep -qx '2147483648 B'"
+check "check prints FILE: ok" out_is "$tmp/p.sgl: ok" "$SGLSIM" check "$tmp/p.sgl"
+
+# Import search order: own folder, then $SGLSIM_PATH, then the stdlib.
+mkdir -p "$tmp/a" "$tmp/path"
+printf 'const where = 1\n' >"$tmp/a/mod.sgl"
+printf 'const where = 2\n' >"$tmp/path/mod.sgl"
+printf 'import mod\nprint where\n' >"$tmp/a/main.sgl"
+check "import prefers the importing file's folder" out_is 1 env SGLSIM_PATH="$tmp/path" "$SGLSIM" run "$tmp/a/main.sgl"
+rm "$tmp/a/mod.sgl"
+check "then \$SGLSIM_PATH" out_is 2 env SGLSIM_PATH="$tmp/nothing:$tmp/path" "$SGLSIM" run "$tmp/a/main.sgl"
+printf 'gpu h100_sxm { mem = 1 B }\n' >"$tmp/path/gpus.sgl"
+printf 'import gpus\nprint h100_sxm.mem\n' >"$tmp/a/g.sgl"
+check "SGLSIM_PATH shadows the built-in stdlib" out_is "1 B" env SGLSIM_PATH="$tmp/path" "$SGLSIM" run "$tmp/a/g.sgl"
+check "the built-in stdlib works from any folder" sh -c "cd / && \"$SGLSIM\" run \"$tmp/a/g.sgl\" | grep -qx '85899345920 B'"
+check "the quickstart runs" status_is 0 "$SGLSIM" run "$SRCDIR/examples/quickstart.sgl"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
