@@ -7,6 +7,7 @@
 #include "lang/units.h"
 #include "runtime/num.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* Markdown table cells: '|' must be escaped. */
@@ -22,7 +23,8 @@ static void fields_table(FILE *out)
 {
 	for (int k = 0; k < REC_COUNT; k++) {
 		const KindDef *kd = schema_kind(k);
-		fprintf(out, "#### `%s`%s\n\n%s.\n\n", kd->name, kd->toplevel ? "" : " (block)", kd->doc);
+		fprintf(out, "#### `%s`%s\n\n%c%s.\n\n", kd->name, kd->toplevel ? "" : " (block)",
+			toupper((unsigned char)kd->doc[0]), kd->doc + 1);
 		fprintf(out, "| field | type | default | meaning |\n|---|---|---|---|\n");
 		for (size_t i = 0; schema_field_at(i); i++) {
 			const FieldDef *f = schema_field_at(i);
@@ -42,6 +44,10 @@ static void fields_table(FILE *out)
 			if (f->words[0] && f->type != FT_WORD) {
 				size_t n = strlen(type);
 				snprintf(type + n, sizeof type - n, " or word");
+			}
+			if (schema_range(f) != FR_ANY) {
+				size_t n = strlen(type);
+				snprintf(type + n, sizeof type - n, ", %s", schema_range_text(schema_range(f)));
 			}
 			fprintf(out, "| `%s` | %s", f->name, type);
 			if (f->words[0]) {

@@ -29,6 +29,42 @@ static const struct { const char *name; RecKind kind; } contexts[] = {
 #undef CONTEXT
 };
 
+static const struct { const char *field; FieldRange range; } ranges[] = {
+#define RANGE(field, kind) {#field, FR_##kind},
+#include "schema.def"
+#undef RANGE
+};
+
+FieldRange schema_range(const FieldDef *f)
+{
+	if (f->type != FT_NUM) return FR_ANY;
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (strcmp(ranges[i].field, f->name) == 0)
+			return ranges[i].range;
+	return FR_ANY;
+}
+
+bool schema_in_range(FieldRange r, double x)
+{
+	switch (r) {
+	case FR_ANY: return true;
+	case FR_POS_INT: return x >= 1 && x == (double)(long long)x;
+	case FR_NONNEG_INT: return x >= 0 && x == (double)(long long)x;
+	case FR_POS: return x > 0;
+	case FR_NONNEG: return x >= 0;
+	case FR_FRACTION: return x > 0 && x <= 1;
+	case FR_UNIT: return x >= 0 && x <= 1;
+	}
+	return true;
+}
+
+const char *schema_range_text(FieldRange r)
+{
+	static const char *text[] = {"any number", "a whole number >= 1", "a whole number >= 0",
+		"positive", "not negative", "in (0, 1]", "in [0, 1]"};
+	return text[r];
+}
+
 const KindDef *schema_kind(RecKind k)
 {
 	return k >= 0 && k < REC_COUNT ? &kinds[k] : NULL;

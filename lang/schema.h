@@ -51,6 +51,16 @@ const FieldDef *schema_field_at(size_t i);
 Dim schema_dim(const FieldDef *f);
 bool schema_word_ok(const FieldDef *f, const char *word);
 const char *schema_type_name(FieldType t);
+typedef enum FieldRange {
+	FR_ANY, FR_POS_INT, FR_NONNEG_INT, FR_POS, FR_NONNEG, FR_FRACTION, FR_UNIT
+} FieldRange;
+
+/* The range a field's value must lie in (schema.def RANGE), and whether x
+ * lies in it; schema_range_text says it in words ("a whole number >= 1"). */
+FieldRange schema_range(const FieldDef *f);
+bool schema_in_range(FieldRange r, double x);
+const char *schema_range_text(FieldRange r);
+
 /* The record kind a context name stands for, or REC_NONE. */
 RecKind schema_context(const char *name);
 /* Context names, i = 0, 1, ... until NULL. */

@@ -223,7 +223,23 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 	}
 	Type t = check_expr(s, &env, v);
 	if (t.k == TY_ERR) return;
-	if (!type_fits(f, t)) field_mismatch(s, v, kind, f, t);
+	if (!type_fits(f, t)) {
+		field_mismatch(s, v, kind, f, t);
+		return;
+	}
+	FieldRange r = schema_range(f);
+	if (r != FR_ANY && !t.dep && f->type == FT_NUM) {
+		EvalEnv ee = {.sema = s, .mod = m};
+		Value x = value_eval(&ee, v);
+		if (value_failed(&x)) {
+			sema_error(s, v->span, "field '%s' cannot be computed: %s", f->name, x.str);
+		} else if (x.k == V_NUM && !schema_in_range(r, x.num)) {
+			Buf b = {0};
+			value_format(&b, &x);
+			sema_error(s, v->span, "field '%s' must be %s, but this is %s", f->name, schema_range_text(r), b.s);
+			buf_free(&b);
+		}
+	}
 }
 
 void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind selfkind)
