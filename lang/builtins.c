@@ -1,6 +1,7 @@
 /* builtins.c -- parses the signature strings of builtins.def (builtins.h). */
 #include "config.h"
 #include "builtins.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -76,14 +77,5 @@ const Builtin *builtin_find(const char *name)
 
 bool builtin_word_ok(const BuiltinParam *p, const char *word)
 {
-	size_t n = strlen(word);
-	const char *s = p->words;
-	while (*s) {
-		const char *bar = strchr(s, '|');
-		size_t len = bar ? (size_t)(bar - s) : strlen(s);
-		if (len == n && !memcmp(s, word, n)) return true;
-		if (!bar) break;
-		s = bar + 1;
-	}
-	return false;
+	return words_contain(p->words, word);
 }

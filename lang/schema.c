@@ -1,6 +1,7 @@
 /* schema.c -- the tables generated from schema.def (schema.h). */
 #include "config.h"
 #include "schema.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -108,17 +109,7 @@ Dim schema_dim(const FieldDef *f)
 
 bool schema_word_ok(const FieldDef *f, const char *word)
 {
-	size_t n = strlen(word);
-	const char *p = f->words;
-	while (*p) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == n && memcmp(p, word, n) == 0)
-			return true;
-		if (!bar) break;
-		p = bar + 1;
-	}
-	return false;
+	return words_contain(f->words, word);
 }
 
 const char *schema_type_name(FieldType t)

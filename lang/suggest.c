@@ -47,6 +47,20 @@ void suggest_offer(Suggest *s, const char *candidate)
 	}
 }
 
+bool words_contain(const char *words, const char *word)
+{
+	size_t n = strlen(word);
+	while (*words) {
+		const char *bar = strchr(words, '|');
+		size_t len = bar ? (size_t)(bar - words) : strlen(words);
+		if (len == n && memcmp(words, word, n) == 0)
+			return true;
+		if (!bar) break;
+		words = bar + 1;
+	}
+	return false;
+}
+
 void suggest_offer_words(Suggest *s, const char *words)
 {
 	while (*words) {

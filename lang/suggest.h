@@ -5,6 +5,7 @@
  */
 #ifndef SGL_SUGGEST_H
 #define SGL_SUGGEST_H
+#include <stdbool.h>
 
 typedef struct Suggest {
 	const char *word;
@@ -18,6 +19,8 @@ void suggest_offer(Suggest *s, const char *candidate);
 const char *suggest_best(const Suggest *s);
 /* Damerau-Levenshtein (optimal string alignment) distance. */
 int edit_distance(const char *a, const char *b);
+/* Whether `word` is one of the words of "a|b|c". */
+bool words_contain(const char *words, const char *word);
 /* Offers every word of "a|b|c". */
 void suggest_offer_words(Suggest *s, const char *words);
 

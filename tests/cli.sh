@@ -2,21 +2,14 @@
 # cli.sh -- the command line as a user meets it, as TAP: help, version,
 # exit statuses, stdin, -D, import search order, running from elsewhere.
 # Environment: SGLSIM (the binary), SRCDIR (the source tree).
-SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SGLSIM=${SGLSIM:-$SRCDIR/sglsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
+. "$(dirname "$0")/tap.sh"
 check() { # check NAME COMMAND... : passes when the command succeeds
 	name=$1
 	shift
-	n=$((n + 1))
 	if "$@" >"$tmp/log" 2>&1; then
-		echo "ok $n - $name"
+		ok "$name"
 	else
-		fails=$((fails + 1))
-		echo "not ok $n - $name"
+		not_ok "$name"
 		sed 's/^/# /' "$tmp/log"
 	fi
 }
@@ -75,5 +68,4 @@ check "SGLSIM_PATH shadows the built-in stdlib" out_is "1 B" env SGLSIM_PATH="$t
 check "the built-in stdlib works from any folder" sh -c "cd / && \"$SGLSIM\" run \"$tmp/a/g.sgl\" | grep -qx '85899345920 B'"
 check "the quickstart runs" status_is 0 "$SGLSIM" run "$SRCDIR/examples/quickstart.sgl"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

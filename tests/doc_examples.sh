@@ -7,14 +7,7 @@
 # In doc/language.md, the text between <!-- BEGIN TABLE --> and
 # <!-- END TABLE --> must equal `sglsim doc TABLE` (fields, units, ...).
 # Environment: SGLSIM (the binary), SRCDIR (the source tree).
-SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SGLSIM=${SGLSIM:-$SRCDIR/sglsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
 for md in "$SRCDIR"/README.md "$SRCDIR"/doc/*.md; do
 	[ -f "$md" ] || continue
@@ -65,5 +58,4 @@ for table in fields units builtins keywords; do
 	fi
 done
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

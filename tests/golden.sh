@@ -10,14 +10,7 @@
 # Files are checked from their own folder, so messages show bare names.
 # GOLDEN_UPDATE=1 rewrites the expected files from the current output.
 # Environment: SGLSIM (the binary), SRCDIR (the source tree).
-SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SGLSIM=${SGLSIM:-$SRCDIR/sglsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
 args_of() { sed -n '1s/^# args: //p' "$1"; }
 
@@ -68,5 +61,4 @@ for f in "$SRCDIR"/examples/*.sgl; do
 	fi
 done
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

@@ -48,20 +48,31 @@ void compiled_free(Compiled *c)
 	free(c);
 }
 
+void front_open(Front *f, const char *text)
+{
+	source_set_init(&f->ss);
+	diags_init(&f->d, &f->ss, NULL, NULL);
+	arena_init(&f->a);
+	f->file = source_add(&f->ss, "t.sgl", NULL, text, strlen(text));
+}
+
+void front_close(Front *f)
+{
+	arena_free(&f->a);
+	diags_free(&f->d);
+	source_set_free(&f->ss);
+}
+
 int yylex_raw(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 
 char *lex_tokens(const char *text)
 {
-	SourceSet ss;
-	Diags d;
-	Arena a;
-	source_set_init(&ss);
-	diags_init(&d, &ss, NULL, NULL);
-	arena_init(&a);
+	Front f;
+	front_open(&f, text);
 	Lexer lx = {0};
-	lx.diags = &d;
-	lx.arena = &a;
-	lx.file = source_add(&ss, "t.sgl", NULL, text, strlen(text));
+	lx.diags = &f.d;
+	lx.arena = &f.a;
+	lx.file = f.file;
 	yylex_init_extra(&lx, &lx.scanner);
 	yy_scan_bytes(text, (int)strlen(text), lx.scanner);
 	Buf b = {0};
@@ -78,12 +89,10 @@ char *lex_tokens(const char *text)
 		else if (t < 256) buf_printf(&b, "'%c'", t);
 		else buf_printf(&b, "KW");
 	}
-	if (d.errors) buf_printf(&b, " ERRORS(%d)", d.errors);
+	if (f.d.errors) buf_printf(&b, " ERRORS(%d)", f.d.errors);
 	yylex_destroy(lx.scanner);
 	buf_free(&lx.str);
-	arena_free(&a);
-	diags_free(&d);
-	source_set_free(&ss);
+	front_close(&f);
 	char *r = strdup(b.s);
 	buf_free(&b);
 	return r;

@@ -16,6 +16,17 @@ typedef struct Compiled {
 	bool ok;
 } Compiled;
 
+/* One source text with its diagnostics (not printed, only counted) and an
+ * arena: the fixture of the lexer and parser tests. */
+typedef struct Front {
+	SourceSet ss;
+	Diags d;
+	Arena a;
+	uint32_t file;
+} Front;
+void front_open(Front *f, const char *text);
+void front_close(Front *f);
+
 /* Parses and checks `text` as file "t.sgl"; with run, executes it too. */
 Compiled *compile_text(const char *text, bool run);
 void compiled_free(Compiled *c);

@@ -4,54 +4,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "helpers.h"
 #include "lang/parse.h"
 
 static char *parse_dump(const char *text, int *errors)
 {
-	SourceSet ss;
-	Diags d;
-	Arena a;
-	source_set_init(&ss);
-	diags_init(&d, &ss, NULL, NULL);
-	arena_init(&a);
-	uint32_t f = source_add(&ss, "t.sgl", NULL, text, strlen(text));
-	AstNode *root = parse_file(&a, &d, f);
+	Front f;
+	front_open(&f, text);
+	AstNode *root = parse_file(&f.a, &f.d, f.file);
 	char *mem = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&mem, &len);
 	if (root) ast_dump(out, root);
 	fclose(out);
-	*errors = d.errors;
-	arena_free(&a);
-	diags_free(&d);
-	source_set_free(&ss);
+	*errors = f.d.errors;
+	front_close(&f);
 	return mem;
 }
 
+/* An expression parsed and printed back in infix form ("ERROR" if it does
+ * not parse). */
 static char *expr_text(const char *src)
 {
-	SourceSet ss;
-	Diags d;
-	Arena a;
-	source_set_init(&ss);
-	diags_init(&d, &ss, NULL, NULL);
-	arena_init(&a);
-	uint32_t f = source_add(&ss, "e", NULL, src, strlen(src));
-	AstNode *e = parse_expr(&a, &d, f);
+	Front f;
+	front_open(&f, src);
+	AstNode *e = parse_expr(&f.a, &f.d, f.file);
 	Buf b = {0};
 	buf_putn(&b, "", 0);
-	if (e && !d.errors) {
-		AstNode *n = e;
-		/* fully parenthesised so the tree's shape shows */
-		ast_print_expr(&b, n);
-	} else {
-		buf_puts(&b, "ERROR");
-	}
+	if (e && !f.d.errors) ast_print_expr(&b, e);
+	else buf_puts(&b, "ERROR");
 	char *r = strdup(b.s);
 	buf_free(&b);
-	arena_free(&a);
-	diags_free(&d);
-	source_set_free(&ss);
+	front_close(&f);
 	return r;
 }
 

@@ -159,18 +159,11 @@ Test(schema, every_dimension_and_default_parses)
 			cr_expect(unit_parse(f->dimspec, strlen(f->dimspec), &mul, &div, &d, &bo, &bl),
 				  "dimension of %s.%s", schema_kind(f->rec)->name, f->name);
 		if (f->deflt[0] && !(f->words[0] && schema_word_ok(f, f->deflt))) {
-			SourceSet ss;
-			Diags ds;
-			Arena a;
-			source_set_init(&ss);
-			diags_init(&ds, &ss, NULL, NULL);
-			arena_init(&a);
-			uint32_t file = source_add(&ss, "d", NULL, f->deflt, strlen(f->deflt));
-			AstNode *e = parse_expr(&a, &ds, file);
-			cr_expect(e && ds.errors == 0, "default of %s.%s: %s", schema_kind(f->rec)->name, f->name, f->deflt);
-			arena_free(&a);
-			diags_free(&ds);
-			source_set_free(&ss);
+			Front fr;
+			front_open(&fr, f->deflt);
+			AstNode *e = parse_expr(&fr.a, &fr.d, fr.file);
+			cr_expect(e && fr.d.errors == 0, "default of %s.%s: %s", schema_kind(f->rec)->name, f->name, f->deflt);
+			front_close(&fr);
 		}
 	}
 }

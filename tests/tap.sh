@@ -1,0 +1,16 @@
+# tap.sh -- sourced by the shell test scripts: where things are, a scratch
+# folder, and TAP output.  Call tap_done at the end.
+#   SRCDIR  the source tree (default: this file's parent folder)
+#   SGLSIM  the binary under test (default: $SRCDIR/sglsim)
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+SGLSIM=${SGLSIM:-$SRCDIR/sglsim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+tap_done() {
+	echo "1..$n"
+	[ "$fails" -eq 0 ]
+}
