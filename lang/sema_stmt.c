@@ -186,6 +186,40 @@ static void bind_contexts(Sema *s, Module *m, AstNode *it, Value *ctx)
 	ctx[REC_gpu] = g;
 }
 
+/* `print RECORD` shows every field as the record resolves it (its own
+ * entries, its bases', then the schema defaults), nested blocks indented. */
+static void format_record(Sema *s, Buf *b, const Value *rv, const Value *ctx, int indent)
+{
+	RecKind kind = rv->rec->kind;
+	for (int i = 0; i < rv->depth; i++) {
+		const FieldDef *f = schema_field(kind, rv->path[i]);
+		kind = f ? f->target : REC_NONE;
+	}
+	if (kind == REC_NONE) return;
+	if (indent == 0) {
+		buf_printf(b, "%s ", schema_kind(kind)->name);
+		value_format(b, rv);
+		buf_puts(b, " {\n");
+	}
+	for (size_t i = 0; schema_field_at(i); i++) {
+		const FieldDef *f = schema_field_at(i);
+		if (f->rec != kind) continue;
+		buf_printf(b, "%*s%s", 2 * (indent + 1), "", f->name);
+		Value v = value_field(s, rv, f->name, ctx);
+		if (f->type == FT_BLOCK && v.k == V_REC) {
+			buf_puts(b, " {\n");
+			format_record(s, b, &v, ctx, indent + 1);
+			buf_printf(b, "%*s}\n", 2 * (indent + 1), "");
+			continue;
+		}
+		buf_puts(b, " = ");
+		if (v.k == V_NONE) buf_puts(b, value_failed(&v) ? "<error>" : "<not set>");
+		else value_format_in(b, &v, f->dimspec);
+		buf_putc(b, '\n');
+	}
+	if (indent == 0) buf_puts(b, "}");
+}
+
 bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 {
 	switch (it->kind) {
@@ -207,7 +241,8 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 					   v.str ? v.str : "its value is not known");
 			diag_emit(s->d, d);
 		} else {
-			value_format(&b, &v);
+			if (v.k == V_REC) format_record(s, &b, &v, ctx, 0);
+			else value_format(&b, &v);
 		}
 		fprintf(out, "%s\n", b.s ? b.s : "");
 		buf_free(&b);

@@ -293,6 +293,21 @@ static Value eval(EvalEnv *env, AstNode *e)
 
 Value value_eval(EvalEnv *env, AstNode *e) { return eval(env, e); }
 
+void value_format_in(Buf *out, const Value *v, const char *unit)
+{
+	double mul, div;
+	Dim d;
+	size_t bo, bl;
+	if (v->k == V_NUM && unit && unit[0] && unit_parse(unit, strlen(unit), &mul, &div, &d, &bo, &bl) &&
+	    dim_eq(d, v->dim) && (mul != 1 || div != 1)) {
+		char x[40];
+		num_format(x, sizeof x, v->num * div / mul);
+		buf_printf(out, "%s %s", x, unit);
+		return;
+	}
+	value_format(out, v);
+}
+
 void value_format(Buf *out, const Value *v)
 {
 	char x[40], d[64];

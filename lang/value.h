@@ -54,6 +54,9 @@ Value value_eval(EvalEnv *env, AstNode *e);
 Value value_field(Sema *s, const Value *rec, const char *name, const Value *ctx);
 /* Text for `print`: "85899345920 B", "true", a record's name, ... */
 void value_format(Buf *out, const Value *v);
+/* As value_format, but a number whose dimension is that of `unit` (e.g.
+ * "USD/h") is shown in it: "2.99 USD/h" rather than in base units. */
+void value_format_in(Buf *out, const Value *v, const char *unit);
 static inline Value value_none(const char *why) { Value v = {0}; v.k = V_NONE; v.str = why; return v; }
 /* Not a value because the arithmetic fails (÷0, overflow, log of 0, ...):
  * an error, unlike an unknown input.  Marked by num = 1. */

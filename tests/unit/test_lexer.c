@@ -21,6 +21,10 @@ Test(lexer, numbers_take_units_into_base_units)
 	expect_tokens("400 Gb/s", "NUM(50000000000)");
 	expect_tokens("2.5 USD/h", "NUM(0.00069444444444444447)");
 	expect_tokens("3 ms", "NUM(0.0030000000000000001)");
+	/* decimal prefixes are applied exactly: the double nearest 6.69e13 */
+	expect_tokens("66.9 TFLOP/s", "NUM(66900000000000)");
+	expect_tokens("1.5e3 GB", "NUM(1500000000000)");
+	expect_tokens("0.1 GB", "NUM(100000000)");
 	expect_tokens("700 W", "NUM(700)");
 	expect_tokens("16 tok", "NUM(16)");
 	expect_tokens("1e3", "NUM(1000)");

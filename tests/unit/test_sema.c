@@ -71,6 +71,20 @@ Test(sema, nested_blocks_merge_under_inheritance)
 	expect_output(src, "2 FLOP/s\n8 FLOP/s\n0 FLOP/s\n1000000000 B\n");
 }
 
+Test(sema, print_of_a_record_shows_every_field_resolved)
+{
+	const char *src =
+		"link l { bw = 2 B/s; latency = 1 us }\n"
+		"gpu g { mem = 1 GB; cost = 2.5 USD/h; nvlink = l; flops { bf16 = 3 FLOP/s } }\n"
+		"print g\n";
+	expect_output(src,
+		"gpu g {\n  mem = 1000000000 B\n  mem_bw = <not set>\n  flops {\n"
+		"    fp32 = 0 FLOP/s\n    fp16 = 0 FLOP/s\n    bf16 = 3 FLOP/s\n    fp8 = 0 FLOP/s\n"
+		"    int8 = 0 FLOP/s\n    int4 = 0 FLOP/s\n    fp4 = 0 FLOP/s\n  }\n"
+		"  tdp = <not set>\n  idle_power = <not set>\n  cost = 2.5 USD/h\n  nvlink = l\n"
+		"  compute_eff = 0.7\n  bw_eff = 0.8\n  m_half = 64\n  launch = 5e-06 s\n}\n");
+}
+
 Test(sema, self_refers_to_the_record_asked)
 {
 	expect_output("link l { bw = 2 B/s; latency = 1 B / self.bw }\nlink m : l { bw = 4 B/s }\nprint m.latency",
