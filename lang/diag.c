@@ -94,24 +94,49 @@ static const char *level_name(DiagLevel l)
 
 /* The source line under the span, then a line with '^' at the span's start
  * and '~' under the rest of it (on that line).  Tabs before the caret are
- * copied so the caret lines up whatever the terminal's tab width. */
+ * copied so the caret lines up whatever the terminal's tab width; control
+ * characters and invalid UTF-8 show as '?'.  A line longer than WINDOW
+ * bytes is cut to a window around the caret, with "..." at the cuts. */
+enum { WINDOW = 160, BEFORE = 60 };
+
 static void render_snippet(Buf *out, const SourceSet *ss, Span sp)
 {
 	const Source *src = source_get(ss, sp.file);
+	const char *t = src->text;
 	uint32_t start, len;
 	source_line_of(ss, sp.file, sp.lo, &start, &len);
-	buf_putn(out, src->text + start, len);
-	buf_putc(out, '\n');
 	uint32_t end = start + len;
-	for (uint32_t i = start; i < sp.lo && i < end; i++) {
-		unsigned char c = (unsigned char)src->text[i];
-		if (c == '\t') buf_putc(out, '\t');
-		else if ((c & 0xC0) != 0x80) buf_putc(out, ' ');
+	if (start == 0 && len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3) && sp.lo >= 3)
+		start = 3; /* not the byte-order mark */
+	uint32_t from = start, to = end;
+	if (sp.lo > end) sp.lo = end;
+	if (len > WINDOW) {
+		from = sp.lo > start + BEFORE ? sp.lo - BEFORE : start;
+		while (from > start && ((unsigned char)t[from] & 0xc0) == 0x80) from--;
+		to = from + WINDOW < end ? from + WINDOW : end;
+	}
+	bool valid;
+	const char *cut = from > start ? "..." : "";
+	buf_puts(out, cut);
+	for (uint32_t i = from; i < to;) {
+		size_t u = source_unit(t + i, end - i, &valid);
+		unsigned char c = (unsigned char)t[i];
+		if (!valid || (c < 0x20 && c != '\t') || c == 0x7f) buf_putc(out, '?');
+		else buf_putn(out, t + i, u);
+		i += (uint32_t)u;
+	}
+	if (to < end) buf_puts(out, "...");
+	buf_putc(out, '\n');
+	buf_puts(out, from > start ? "   " : "");
+	for (uint32_t i = from; i < sp.lo && i < to;) {
+		buf_putc(out, t[i] == '\t' ? '\t' : ' ');
+		i += (uint32_t)source_unit(t + i, end - i, &valid);
 	}
 	buf_putc(out, '^');
-	for (uint32_t i = sp.lo + 1; i < sp.hi && i < end; i++) {
-		unsigned char c = (unsigned char)src->text[i];
-		if ((c & 0xC0) != 0x80) buf_putc(out, '~');
+	uint32_t i = sp.lo < end ? sp.lo + (uint32_t)source_unit(t + sp.lo, end - sp.lo, &valid) : sp.lo;
+	while (i < sp.hi && i < to) {
+		buf_putc(out, '~');
+		i += (uint32_t)source_unit(t + i, end - i, &valid);
 	}
 	buf_putc(out, '\n');
 }

@@ -19,7 +19,10 @@ static AstNode *run(Arena *arena, Diags *diags, uint32_t file, int start)
 	const Source *src = source_get(diags->sources, file);
 	if (yylex_init_extra(&P.lx, &P.lx.scanner) != 0)
 		return NULL;
-	yy_scan_bytes(src->text, (int)src->len, P.lx.scanner);
+	/* a UTF-8 byte-order mark is not part of the text */
+	uint32_t skip = src->len >= 3 && !memcmp(src->text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	P.lx.off = skip;
+	yy_scan_bytes(src->text + skip, (int)(src->len - skip), P.lx.scanner);
 	yyparse(&P);
 	yylex_destroy(P.lx.scanner);
 	buf_free(&P.lx.str);

@@ -104,6 +104,17 @@ void source_line_of(const SourceSet *ss, uint32_t file, uint32_t off,
 	*len = e - b;
 }
 
+size_t source_unit(const char *s, size_t n, bool *valid)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t need = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		    : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	*valid = need > 0 && need <= n;
+	for (size_t i = 1; *valid && i < need; i++)
+		*valid = ((unsigned char)s[i] & 0xc0) == 0x80;
+	return *valid ? need : 1;
+}
+
 void source_linecol(const SourceSet *ss, uint32_t file, uint32_t off,
 		    unsigned *line, unsigned *col)
 {
@@ -111,11 +122,14 @@ void source_linecol(const SourceSet *ss, uint32_t file, uint32_t off,
 	if (off > s->len) off = (uint32_t)s->len;
 	size_t li = line_index(s, off);
 	unsigned c = 0;
-	for (uint32_t i = s->lines[li]; i < off; i++) {
-		unsigned char ch = (unsigned char)s->text[i];
-		if (ch == '\t')
+	bool valid;
+	uint32_t i0 = s->lines[li];
+	if (i0 == 0 && s->len >= 3 && !memcmp(s->text, "\xef\xbb\xbf", 3) && off >= 3)
+		i0 = 3; /* a byte-order mark takes no column */
+	for (uint32_t i = i0; i < off; i += (uint32_t)source_unit(s->text + i, s->len - i, &valid)) {
+		if (s->text[i] == '\t')
 			c = (c / 8 + 1) * 8;
-		else if ((ch & 0xC0) != 0x80) /* not a UTF-8 continuation byte */
+		else
 			c++;
 	}
 	*line = (unsigned)li + 1;

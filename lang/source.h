@@ -12,6 +12,7 @@
  */
 #ifndef SGL_SOURCE_H
 #define SGL_SOURCE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,11 @@ void source_set_free(SourceSet *ss);
 uint32_t source_add(SourceSet *ss, const char *name, const char *path,
 		    const char *text, size_t len);
 const Source *source_get(const SourceSet *ss, uint32_t file);
+
+/* Length in bytes (1 to 4) of the display unit starting at s[0] (n > 0
+ * bytes left): a valid UTF-8 sequence, or one byte that is not (then
+ * *valid is false).  Every unit is one column, except a tab. */
+size_t source_unit(const char *s, size_t n, bool *valid);
 
 /* 1-based line and display column of byte offset `off` of `file`. */
 void source_linecol(const SourceSet *ss, uint32_t file, uint32_t off,
