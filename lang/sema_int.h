@@ -111,6 +111,8 @@ struct Sema {
 	AstNode **defaults;      /* parsed schema defaults, by field index */
 	int depth;               /* nesting of sema_check_symbol and record bases */
 	unsigned fn_visit;       /* generation of call-graph searches */
+	struct FieldFrame *fields; /* record fields being evaluated (value.c) */
+	int eval_depth;          /* nesting of value_eval */
 	int nchain;
 };
 
@@ -142,7 +144,7 @@ bool const_value(Sema *s, Module *m, AstNode *e, Value *out);
 Record *record_new(Sema *s, RecKind kind, const char *name, AstNode *node, Module *m);
 void record_resolve(Sema *s, Symbol *sym);
 void record_check(Sema *s, Record *r);
-void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind selfkind);
+void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, const Value *self);
 
 /* sema_stmt.c */
 void stmt_check(Sema *s, Module *m, AstNode *it);

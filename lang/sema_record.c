@@ -189,7 +189,7 @@ static bool type_fits(const FieldDef *f, Type t)
 	return false;
 }
 
-static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, AstNode *entry, RecKind selfkind)
+static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, AstNode *entry, const Value *self)
 {
 	AstNode *v = entry->a;
 	if (is_word(v, f)) return;
@@ -210,12 +210,12 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 		return;
 	}
 	if (f->type == FT_WORD) {
-		Env env = {.mod = m, .self = selfkind, .where = "a record field"};
+		Env env = {.mod = m, .self = kind, .where = "a record field"};
 		Type t = check_expr(s, &env, v);
 		if (t.k != TY_ERR) field_mismatch(s, v, kind, f, t);
 		return;
 	}
-	Env env = {.mod = m, .self = selfkind, .where = "a record field"};
+	Env env = {.mod = m, .self = kind, .where = "a record field"};
 	if (f->type == FT_EXPR) {
 		env.ctx = (1u << f->target) | (1u << REC_deployment) | (1u << REC_model) |
 			  (1u << REC_gpu) | (1u << REC_cluster);
@@ -227,13 +227,17 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 		field_mismatch(s, v, kind, f, t);
 		return;
 	}
+	/* A value that does not depend on params is computed now (with `self`
+	 * bound), so cycles, division by zero and values out of range are
+	 * errors here rather than surprises later. */
+	if (t.dep || f->type == FT_EXPR || !self) return;
+	EvalEnv ee = {.sema = s, .mod = m, .self = self};
+	Value x = value_eval(&ee, v);
 	FieldRange r = schema_range(f);
-	if (r != FR_ANY && !t.dep && f->type == FT_NUM) {
-		EvalEnv ee = {.sema = s, .mod = m};
-		Value x = value_eval(&ee, v);
-		if (value_failed(&x)) {
-			sema_error(s, v->span, "field '%s' cannot be computed: %s", f->name, x.str);
-		} else if (x.k == V_NUM && !schema_in_range(r, x.num)) {
+	if (value_failed(&x)) {
+		sema_error(s, v->span, "field '%s' cannot be computed: %s", f->name, x.str);
+	} else if (f->type == FT_NUM && r != FR_ANY) {
+		if (x.k == V_NUM && !schema_in_range(r, x.num)) {
 			Buf b = {0};
 			value_format(&b, &x);
 			sema_error(s, v->span, "field '%s' must be %s, but this is %s", f->name, schema_range_text(r), b.s);
@@ -242,7 +246,7 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 	}
 }
 
-void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind selfkind)
+void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, const Value *self)
 {
 	for (AstNode *e = entries; e && !diags_stopped(s->d); e = e->next) {
 		for (AstNode *p = entries; p != e; p = p->next)
@@ -270,7 +274,13 @@ void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind s
 				sema_error(s, e->a->span, "'%s' is a block: write '%s { ... }'", f->name, f->name);
 				continue;
 			}
-			entries_check(s, m, f->target, e->kids, f->target);
+			if (self && self->depth < VALUE_MAX_PATH) {
+				Value inner = *self;
+				inner.path[inner.depth++] = f->name;
+				entries_check(s, m, f->target, e->kids, &inner);
+			} else {
+				entries_check(s, m, f->target, e->kids, NULL);
+			}
 			continue;
 		case FT_REF:
 			if (block) {
@@ -284,7 +294,8 @@ void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind s
 					r->base = base_of(s, m, e->a, f->target);
 				}
 				r->state = 2;
-				entries_check(s, m, f->target, e->kids, f->target);
+				Value inline_self = {.k = V_REC, .rec = r};
+				entries_check(s, m, f->target, e->kids, &inline_self);
 				continue;
 			}
 			break;
@@ -299,7 +310,7 @@ void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, RecKind s
 			sema_error(s, e->nspan, "write the source as '%s NAME = trace(...)', not as a field", schema_kind(kind)->name);
 			continue;
 		}
-		check_value(s, m, kind, f, e, selfkind);
+		check_value(s, m, kind, f, e, self);
 	}
 }
 
@@ -317,5 +328,6 @@ void record_check(Sema *s, Record *r)
 				   schema_kind(r->kind)->name, schema_kind(r->kind)->name, have);
 		}
 	}
-	entries_check(s, r->mod, r->kind, r->entries, r->kind);
+	Value self = {.k = V_REC, .rec = r};
+	entries_check(s, r->mod, r->kind, r->entries, &self);
 }

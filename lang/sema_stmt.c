@@ -143,7 +143,7 @@ void stmt_check(Sema *s, Module *m, AstNode *it)
 	case AST_SIMULATE:
 		target(s, m, it->name, it->nspan, REC_deployment, "simulate");
 		target(s, m, it->kname, it->kspan, REC_workload, "simulate");
-		if (it->a) entries_check(s, m, REC_simulation, it->a->kids, REC_simulation);
+		if (it->a) entries_check(s, m, REC_simulation, it->a->kids, NULL);
 		return;
 	case AST_OPTIMIZE:
 		check_optimize(s, m, it);

@@ -55,9 +55,42 @@ static AstNode *default_expr(Sema *s, const FieldDef *f)
 	return s->defaults[idx] = parse_expr(s->ar, s->d, file);
 }
 
+/* The fields being evaluated, innermost first: meeting one again is a
+ * field defined in terms of itself (`mem = g.mem`, `x = self.x`). */
+typedef struct FieldFrame {
+	const Record *rec;
+	const Value *rv;
+	const char *name;
+	struct FieldFrame *up;
+} FieldFrame;
+
+static bool same_place(const Value *a, const Value *b)
+{
+	if (a->rec != b->rec || a->depth != b->depth) return false;
+	for (int i = 0; i < a->depth; i++)
+		if (strcmp(a->path[i], b->path[i])) return false;
+	return true;
+}
+
+static Value field_value(Sema *s, const Value *rv, const char *name, const Value *ctx);
+
 Value value_field(Sema *s, const Value *rv, const char *name, const Value *ctx)
 {
 	if (rv->k != V_REC || !rv->rec) return value_none("not a record");
+	for (FieldFrame *f = s->fields; f; f = f->up)
+		if (!strcmp(f->name, name) && same_place(f->rv, rv)) {
+			const char *owner = rv->rec->name ? rv->rec->name : schema_kind(rv->rec->kind)->name;
+			return value_fail(arena_printf(s->ar, "field '%s' of '%s' is defined in terms of itself", name, owner));
+		}
+	FieldFrame frame = {rv->rec, rv, name, s->fields};
+	s->fields = &frame;
+	Value v = field_value(s, rv, name, ctx);
+	s->fields = frame.up;
+	return v;
+}
+
+static Value field_value(Sema *s, const Value *rv, const char *name, const Value *ctx)
+{
 	RecKind kind = kind_at(rv, rv->depth);
 	const FieldDef *f = kind == REC_NONE ? NULL : schema_field(kind, name);
 	if (!f) return value_none("no such field");
@@ -240,11 +273,28 @@ static Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
 	return value_none("bad operator");
 }
 
+static Value eval_node(EvalEnv *env, AstNode *e);
+
+/* Bounded recursion: expressions nest at most PARSE_MAX_DEPTH deep and
+ * definitions SEMA_MAX_DEPTH, so legitimate evaluation stays far below. */
+enum { EVAL_MAX_DEPTH = 3000 };
+
 static Value eval(EvalEnv *env, AstNode *e)
 {
 	Sema *s = env->sema;
 	if (!e) return value_none("missing");
-	if (--s->budget < 0) return value_none("the expression is too large to evaluate");
+	if (--s->budget < 0) return value_fail("the expression is too large to evaluate");
+	if (s->eval_depth >= EVAL_MAX_DEPTH)
+		return value_fail("evaluation nests too deeply");
+	s->eval_depth++;
+	Value v = eval_node(env, e);
+	s->eval_depth--;
+	return v;
+}
+
+static Value eval_node(EvalEnv *env, AstNode *e)
+{
+	Sema *s = env->sema;
 	switch (e->kind) {
 	case AST_NUM: return value_num(e->num, e->dim);
 	case AST_STR: return (Value){.k = V_STR, .str = e->name};
