@@ -9,6 +9,10 @@
 #include "driver.h"
 #include "lang/ast.h"
 #include "lang/loader.h"
+#include "lower.h"
+#include "print.h"
+#include "graph.h"
+#include <stdlib.h>
 
 #include <stdio.h>
 
@@ -21,31 +25,105 @@ static void print_diag(void *ud, const Diag *d)
 	buf_free(&b);
 }
 
+/* print of a formula: lowered, then printed in infix with its unit. */
+static bool print_formula(void *ud, Sema *s, Module *m, AstNode *e, const Value *ctx, Dim dim,
+			  Buf *out, const char **why)
+{
+	Dag g;
+	dag_init(&g);
+	Lowerer L;
+	lower_init(&L, s, &g, ctx);
+	NodeId n = lower_expr(&L, m, e);
+	bool ok = n != NODE_NONE;
+	if (!ok) {
+		*why = L.why ? L.why : "it is not a number";
+	} else if (!dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
+		*why = "the formula is too large to print (over 1 MiB); use sglsim expr --format sexpr";
+		ok = false;
+	} else if (!dim_is_none(dim)) {
+		char d[64];
+		dim_format(dim, d, sizeof d);
+		buf_printf(out, "  [%s]", d);
+	}
+	lower_free(&L);
+	dag_free(&g);
+	(void)ud;
+	return ok;
+}
+
+/* graph EXPR to "file": the lowered formula, drawn by graph.c. */
+static bool draw_graph(void *ud, Sema *s, Module *m, AstNode *e, const Value *ctx, const char *path,
+		       const char **why)
+{
+	(void)ud;
+	GraphFormat f;
+	if (!graph_format_from_path(path, &f)) {
+		*why = "the file name must end in .dot, .svg, .png or .mmd";
+		return false;
+	}
+	Dag g;
+	dag_init(&g);
+	Lowerer L;
+	lower_init(&L, s, &g, ctx);
+	NodeId n = lower_expr(&L, m, e);
+	bool ok = n != NODE_NONE;
+	if (!ok) {
+		*why = L.why ? L.why : "it is not a number";
+	} else {
+		Buf name = {0};
+		ast_print_expr(&name, e);
+		const char *names[1] = {name.s};
+		char *err = NULL;
+		GraphOptions go = {NULL, 0};
+		if (graph_write(&g, &n, names, 1, path, &go, &err) != 0) {
+			*why = arena_strdup(&s->prog->arena, err ? err : "cannot write the graph");
+			ok = false;
+		}
+		free(err);
+		buf_free(&name);
+	}
+	lower_free(&L);
+	dag_free(&g);
+	return ok;
+}
+
+static const SemaHooks driver_hooks = {print_formula, draw_graph, NULL};
+
+void session_open(Session *s, const DriverOpts *o, const char *path)
+{
+	diags_init(&s->diags, NULL, print_diag, NULL);
+	program_init(&s->prog, &s->diags);
+	s->diags.ud = &s->prog.sources;
+	s->sema = NULL;
+	Module *root = loader_load(&s->prog, path);
+	if (root && o->dump_ast && !s->diags.errors)
+		ast_dump(stdout, root->root);
+	if (root && !diags_stopped(&s->diags)) {
+		s->sema = sema_new(&s->prog);
+		sema_check(s->sema, o->binds, o->nbinds);
+	}
+	s->ok = root && s->sema && s->diags.errors == 0;
+}
+
+void session_close(Session *s)
+{
+	diags_free(&s->diags);
+	program_free(&s->prog);
+}
+
 /* Loads and checks one file; runs it when `run`.  Returns the exit status. */
 static int one_file(const DriverOpts *o, const char *path, bool run)
 {
-	Diags diags;
-	Program prog;
-	diags_init(&diags, NULL, print_diag, NULL);
-	program_init(&prog, &diags);
-	diags.ud = &prog.sources;
-	int status = 0;
-	Module *root = loader_load(&prog, path);
-	if (root && o->dump_ast && !diags.errors)
-		ast_dump(stdout, root->root);
-	if (root && !diags_stopped(&diags)) {
-		Sema *s = sema_new(&prog);
-		bool ok = sema_check(s, o->binds, o->nbinds);
-		if (ok && run) {
-			fflush(stderr);
-			sema_run(s, stdout);
-			fflush(stdout);
-		}
+	Session s;
+	session_open(&s, o, path);
+	if (s.ok && run) {
+		fflush(stderr);
+		sema_run(s.sema, stdout, &driver_hooks);
+		fflush(stdout);
 	}
-	if (diags.errors || !root) status = 1;
-	else if (!run) printf("%s: ok\n", path);
-	diags_free(&diags);
-	program_free(&prog);
+	int status = s.diags.errors || !s.ok ? 1 : 0;
+	if (!status && !run) printf("%s: ok\n", path);
+	session_close(&s);
 	return status;
 }
 

@@ -15,7 +15,21 @@ typedef struct DriverOpts {
 	SemaBinding *binds;
 	int nbinds;
 	bool dump_ast;     /* check: print each root file's AST */
+	const char *for_d; /* --for D --with W: bind a deployment and workload */
+	const char *with_w;
 } DriverOpts;
+
+/* A loaded and checked file, with its diagnostics printed to stderr. */
+typedef struct Session {
+	Diags diags;
+	Program prog;
+	Sema *sema;
+	bool ok;
+} Session;
+
+/* Loads and checks path with o's -D bindings; s->ok false on errors. */
+void session_open(Session *s, const DriverOpts *o, const char *path);
+void session_close(Session *s);
 
 int driver_check(const DriverOpts *o);
 int driver_run(const DriverOpts *o);

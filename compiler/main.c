@@ -2,6 +2,8 @@
  *
  *   sglsim check FILE...      parse and check
  *   sglsim run FILE...        check, then execute the statements
+ *   sglsim expr FILE EXPR...  print the simplified formula (or derivative)
+ *   sglsim eval FILE EXPR...  evaluate at a point or at every CSV row
  *   sglsim doc TABLE          print a reference table (fields, units, ...)
  *
  * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
@@ -9,6 +11,7 @@
  * 1 errors in the input, 2 usage errors.
  */
 #include "config.h"
+#include "commands.h"
 #include "driver.h"
 #include "doc.h"
 
@@ -25,6 +28,9 @@ static const char *usage_main =
 	"commands:\n"
 	"  check FILE...   parse and check files; prints 'FILE: ok'\n"
 	"  run FILE...     check, then execute the statements in order\n"
+	"  expr FILE EXPR  print the simplified formula of a metric or expression\n"
+	"  eval FILE EXPR...  evaluate metrics or expressions (at CSV rows with --points)\n"
+	"  graph FILE EXPR... -o OUT  draw formulas (.dot, .svg, .png, .mmd)\n"
 	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
 	"\n"
 	"Run 'sglsim COMMAND --help' for a command's options.\n"
@@ -51,6 +57,55 @@ static const char *usage_run =
 	"options:\n"
 	"  -D NAME=VALUE   fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
 	"  -h, --help      show this help\n";
+
+static const char *usage_expr =
+	"usage: sglsim expr FILE EXPR... [OPTIONS]\n"
+	"\n"
+	"Prints the simplified formula of each EXPR: a metric's or const's name, or\n"
+	"any expression over the file's names.  Free params stay symbols.\n"
+	"\n"
+	"options:\n"
+	"  -D, --bind NAME=VALUE  fix a param or const (it becomes a constant)\n"
+	"  --diff P               print the derivative by param P instead\n"
+	"  --format F             infix (default), latex, c, sympy or sexpr\n"
+	"  --no-simplify          print the formula as lowered, unsimplified\n"
+	"  --stats                print node counts before/after to stderr\n"
+	"  --for D --with W       bind a deployment and workload for metrics\n"
+	"  -h, --help             show this help\n";
+
+static const char *usage_eval =
+	"usage: sglsim eval FILE EXPR... [OPTIONS]\n"
+	"\n"
+	"Evaluates each EXPR and prints 'EXPR = value unit' in readable units.\n"
+	"Params take their -D value, else their --points column, else their\n"
+	"default.  Values without a unit are in the param's base unit.\n"
+	"\n"
+	"options:\n"
+	"  -D, --bind NAME=VALUE  fix a param or const\n"
+	"  --points FILE.csv      evaluate at every row; the header names params;\n"
+	"                         writes CSV (input columns, then one per EXPR, in\n"
+	"                         base units) to standard output\n"
+	"  --json                 print base-unit numbers as JSON\n"
+	"  --jit=auto|always|never  evaluation tier (auto: the JIT from 100000\n"
+	"                         evaluations on)\n"
+	"  --for D --with W       bind a deployment and workload for metrics\n"
+	"  -h, --help             show this help\n";
+
+static const char *usage_graph =
+	"usage: sglsim graph FILE EXPR... -o OUT [OPTIONS]\n"
+	"\n"
+	"Draws the expression DAG of each EXPR: shared subexpressions once, each\n"
+	"fn call as a labelled cluster, params at the bottom.  OUT ends in .dot,\n"
+	".svg, .png (rendered with Graphviz) or .mmd (Mermaid text).\n"
+	"\n"
+	"options:\n"
+	"  -o OUT                 the file to write\n"
+	"  -D, --bind NAME=VALUE  fix a param or const\n"
+	"  --values               show each node's value (params at -D or defaults)\n"
+	"  --simplify             draw the simplified formula (no fn clusters)\n"
+	"  --max-nodes N          refuse larger graphs (default 500)\n"
+	"  --for D --with W       bind a deployment and workload for metrics\n"
+	"  -h, --help             show this help\n";
 
 static const char *usage_doc =
 	"usage: sglsim doc TABLE\n"
@@ -112,9 +167,16 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "check")) usage = usage_check;
 	else if (!strcmp(cmd, "run")) usage = usage_run;
 	else if (!strcmp(cmd, "doc")) usage = usage_doc;
+	else if (!strcmp(cmd, "expr")) usage = usage_expr;
+	else if (!strcmp(cmd, "eval")) usage = usage_eval;
+	else if (!strcmp(cmd, "graph")) usage = usage_graph;
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
 	DriverOpts o = {0};
+	ExprOpts xo = {0};
+	EvalOpts vo = {0};
+	GraphCmdOpts go = {0};
+	bool compiler_cmd = usage == usage_expr || usage == usage_eval || usage == usage_graph;
 	o.files = calloc((size_t)argc, sizeof *o.files);
 	o.binds = calloc((size_t)argc, sizeof *o.binds);
 	if (!o.files || !o.binds) return 2;
@@ -128,10 +190,41 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 0;
-		} else if (usage != usage_doc && (!strcmp(a, "-D") || !strcmp(a, "--define"))) {
+		} else if (compiler_cmd && !strcmp(a, "--for") && i + 1 < argc) {
+			o.for_d = argv[++i];
+		} else if (compiler_cmd && !strcmp(a, "--with") && i + 1 < argc) {
+			o.with_w = argv[++i];
+		} else if (usage == usage_expr && !strcmp(a, "--format") && i + 1 < argc) {
+			xo.format = argv[++i];
+		} else if (usage == usage_expr && !strncmp(a, "--format=", 9)) {
+			xo.format = a + 9;
+		} else if (usage == usage_expr && !strcmp(a, "--diff") && i + 1 < argc) {
+			xo.diff = argv[++i];
+		} else if (usage == usage_expr && !strcmp(a, "--stats")) {
+			xo.stats = true;
+		} else if (usage == usage_expr && !strcmp(a, "--no-simplify")) {
+			xo.raw = true;
+		} else if (usage == usage_eval && !strcmp(a, "--points") && i + 1 < argc) {
+			vo.points = argv[++i];
+		} else if (usage == usage_graph && !strcmp(a, "-o") && i + 1 < argc) {
+			go.out = argv[++i];
+		} else if (usage == usage_graph && !strcmp(a, "--values")) {
+			go.values = true;
+		} else if (usage == usage_graph && !strcmp(a, "--simplify")) {
+			go.simplify = true;
+		} else if (usage == usage_graph && !strcmp(a, "--max-nodes") && i + 1 < argc) {
+			go.max_nodes = strtol(argv[++i], NULL, 10);
+		} else if (usage == usage_eval && !strcmp(a, "--json")) {
+			vo.json = true;
+		} else if (usage == usage_eval && !strncmp(a, "--jit=", 6)) {
+			vo.jit = a + 6;
+		} else if (usage != usage_doc && (!strcmp(a, "-D") || !strcmp(a, "--define") || !strcmp(a, "--bind"))) {
 			if (i + 1 >= argc) return usage_error(usage, "%s needs NAME=VALUE", a);
 			if (parse_define(argv[++i], &o.binds[o.nbinds++]))
 				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", argv[i]);
+		} else if (usage != usage_doc && !strncmp(a, "--bind=", 7)) {
+			if (parse_define(a + 7, &o.binds[o.nbinds++]))
+				return usage_error(usage, "--bind needs NAME=VALUE, not '%s'", a + 7);
 		} else if (usage != usage_doc && !strncmp(a, "-D", 2)) {
 			if (parse_define(a + 2, &o.binds[o.nbinds++]))
 				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", a + 2);
@@ -148,6 +241,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.nfiles == 0) return usage_error(usage, "%s", "no input file");
+	if (compiler_cmd && o.nfiles < 2) return usage_error(usage, "%s", "give FILE and at least one EXPR");
+	if (compiler_cmd && (!o.for_d) != (!o.with_w))
+		return usage_error(usage, "%s", "--for D and --with W go together");
+	if (usage == usage_expr) return cmd_expr(&o, &xo);
+	if (usage == usage_eval) return cmd_eval(&o, &vo);
+	if (usage == usage_graph) return cmd_graph(&o, &go);
 	int status = usage == usage_check ? driver_check(&o) : driver_run(&o);
 	for (int i = 0; i < o.nbinds; i++) free((char *)o.binds[i].name);
 	free(o.files);

@@ -281,12 +281,12 @@ bool sema_check(Sema *s, const SemaBinding *binds, int nbinds)
 	return s->d->errors == 0;
 }
 
-bool sema_run(Sema *s, FILE *out)
+bool sema_run(Sema *s, FILE *out, const SemaHooks *hooks)
 {
 	Module *m = s->prog->root;
 	bool ok = true;
 	for (AstNode *it = m->root->kids; it; it = it->next)
 		if (!it->aux && it->kind != AST_IMPORT)
-			ok &= stmt_run(s, m, it, out);
+			ok &= stmt_run(s, m, it, out, hooks);
 	return ok;
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "loader.h"
+#include "units.h"
 
 typedef struct Sema Sema;
 
@@ -29,7 +30,30 @@ typedef struct SemaBinding {
 Sema *sema_new(Program *p);
 /* Returns true when no error was reported. */
 bool sema_check(Sema *s, const SemaBinding *binds, int nbinds);
-/* Runs the root module's statements; returns false if one failed. */
-bool sema_run(Sema *s, FILE *out);
+/* What the compiler adds to running statements (lang cannot call it):
+ * formula prints the symbolic form of an expression that is not a
+ * constant (`print tp * 2`, `print d(f, tp)`), in dimension `dim`; graph
+ * draws one.  Each returns false with *why set when it cannot. */
+struct Value;
+typedef struct SemaHooks {
+	bool (*formula)(void *ud, Sema *s, Module *m, AstNode *e, const struct Value *ctx,
+			Dim dim, Buf *out, const char **why);
+	bool (*graph)(void *ud, Sema *s, Module *m, AstNode *e, const struct Value *ctx,
+		      const char *path, const char **why);
+	void *ud;
+} SemaHooks;
+
+/* Checks an expression given on the command line (already parsed) in the
+ * root module; `bound` allows the context names of `for D with W`.
+ * Returns false after reporting errors; *dim receives its dimension. */
+bool sema_check_cli_expr(Sema *s, AstNode *e, bool bound, Dim *dim);
+/* Binds the contexts of `D with W` (names in the root module) into
+ * ctx[REC_COUNT]; false (reported at `at`) if they are not a deployment and
+ * a workload. */
+bool sema_bind_contexts(Sema *s, const char *d, const char *w, struct Value *ctx);
+
+/* Runs the root module's statements; returns false if one failed.  hooks
+ * may be NULL: formulas are then reported as not evaluable. */
+bool sema_run(Sema *s, FILE *out, const SemaHooks *hooks);
 
 #endif

@@ -148,6 +148,6 @@ void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, const Val
 
 /* sema_stmt.c */
 void stmt_check(Sema *s, Module *m, AstNode *it);
-bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out);
+bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out, const SemaHooks *hooks);
 
 #endif

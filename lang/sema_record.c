@@ -230,7 +230,7 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 	/* A value that does not depend on params is computed now (with `self`
 	 * bound), so cycles, division by zero and values out of range are
 	 * errors here rather than surprises later. */
-	if (t.dep || f->type == FT_EXPR || !self) return;
+	if (f->type == FT_EXPR || !self) return;
 	EvalEnv ee = {.sema = s, .mod = m, .self = self};
 	Value x = value_eval(&ee, v);
 	FieldRange r = schema_range(f);

@@ -170,22 +170,6 @@ void stmt_check(Sema *s, Module *m, AstNode *it)
 	}
 }
 
-/* The contexts of `for D with W`: deployment, its model, cluster and GPU,
- * and the workload. */
-static void bind_contexts(Sema *s, Module *m, AstNode *it, Value *ctx)
-{
-	Symbol *d = sema_lookup(s, m, it->name);
-	Symbol *w = sema_lookup(s, m, it->kname);
-	ctx[REC_deployment] = (Value){.k = V_REC, .rec = d->rec};
-	ctx[REC_workload] = (Value){.k = V_REC, .rec = w->rec};
-	ctx[REC_model] = value_field(s, &ctx[REC_deployment], "model", ctx);
-	ctx[REC_cluster] = value_field(s, &ctx[REC_deployment], "cluster", ctx);
-	Value g = value_field(s, &ctx[REC_deployment], "gpu", ctx);
-	if (g.k != V_REC && ctx[REC_cluster].k == V_REC)
-		g = value_field(s, &ctx[REC_cluster], "gpu", ctx);
-	ctx[REC_gpu] = g;
-}
-
 /* `print RECORD` shows every field as the record resolves it (its own
  * entries, its bases', then the schema defaults), nested blocks indented. */
 static void format_record(Sema *s, Buf *b, const Value *rv, const Value *ctx, int indent)
@@ -220,13 +204,48 @@ static void format_record(Sema *s, Buf *b, const Value *rv, const Value *ctx, in
 	if (indent == 0) buf_puts(b, "}");
 }
 
-bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
+bool sema_check_cli_expr(Sema *s, AstNode *e, bool bound, Dim *dim)
+{
+	int errors = s->d->errors;
+	Env env = {.mod = s->prog->root, .self = REC_NONE, .ctx = bound ? CTX_STD : 0,
+		   .where = bound ? "an expression" : "an expression without --for D --with W"};
+	Type t = check_expr(s, &env, e);
+	if (t.k != TY_NUM && t.k != TY_BOOL && t.k != TY_ERR) {
+		char dt[96];
+		type_describe(t, dt, sizeof dt);
+		sema_error(s, e->span, "this is %s, not a number", dt);
+	}
+	*dim = t.dim;
+	return s->d->errors == errors && t.k != TY_ERR;
+}
+
+bool sema_bind_contexts(Sema *s, const char *d, const char *w, Value *ctx)
+{
+	Module *m = s->prog->root;
+	Span none = {0, 0, 0};
+	for (int i = 0; i < REC_COUNT; i++) ctx[i] = value_none("no deployment is bound");
+	int errors = s->d->errors;
+	Record *dr = target(s, m, d, none, REC_deployment, "--for");
+	Record *wr = target(s, m, w, none, REC_workload, "--with");
+	if (!dr || !wr || s->d->errors > errors) return false;
+	ctx[REC_deployment] = (Value){.k = V_REC, .rec = dr};
+	ctx[REC_workload] = (Value){.k = V_REC, .rec = wr};
+	ctx[REC_model] = value_field(s, &ctx[REC_deployment], "model", ctx);
+	ctx[REC_cluster] = value_field(s, &ctx[REC_deployment], "cluster", ctx);
+	Value g = value_field(s, &ctx[REC_deployment], "gpu", ctx);
+	if (g.k != V_REC && ctx[REC_cluster].k == V_REC)
+		g = value_field(s, &ctx[REC_cluster], "gpu", ctx);
+	ctx[REC_gpu] = g;
+	return true;
+}
+
+bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out, const SemaHooks *hooks)
 {
 	switch (it->kind) {
 	case AST_PRINT: {
 		Value ctx[REC_COUNT];
 		for (int i = 0; i < REC_COUNT; i++) ctx[i] = value_none("no deployment is bound");
-		if (it->name) bind_contexts(s, m, it, ctx);
+		if (it->name) sema_bind_contexts(s, it->name, it->kname, ctx);
 		EvalEnv ee = {.sema = s, .mod = m, .ctx = ctx};
 		Value v = value_eval(&ee, it->a);
 		Buf b = {0};
@@ -235,11 +254,16 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 			return false;
 		}
 		if (v.k == V_NONE) {
-			ast_print_expr(&b, it->a);
-			Diag *d = diag_new(s->d, DIAG_WARNING, it->a->span,
-					   "cannot evaluate this yet: %s; symbolic formulas come with the compiler (not implemented yet)",
-					   v.str ? v.str : "its value is not known");
-			diag_emit(s->d, d);
+			/* not a constant: print its formula */
+			Env env = {.mod = m, .self = REC_NONE, .ctx = it->name ? CTX_STD : 0, .where = "print"};
+			Type t = check_expr(s, &env, it->a);
+			const char *why = v.str ? v.str : "its value is not known";
+			if (!hooks || !hooks->formula ||
+			    !hooks->formula(hooks->ud, s, m, it->a, ctx, t.dim, &b, &why)) {
+				diag_error(s->d, it->a->span, "cannot print this: %s", why);
+				buf_free(&b);
+				return false;
+			}
 		} else {
 			if (v.k == V_REC) format_record(s, &b, &v, ctx, 0);
 			else value_format(&b, &v);
@@ -254,9 +278,14 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out)
 	case AST_OPTIMIZE:
 		diag_warning(s->d, it->span, "'optimize' is not implemented yet: the optimizer comes in a later release");
 		return true;
-	case AST_GRAPH:
-		diag_warning(s->d, it->span, "'graph' is not implemented yet: formula graphs come with the compiler");
+	case AST_GRAPH: {
+		const char *why = "sglsim was built without formula graphs";
+		if (!hooks || !hooks->graph || !hooks->graph(hooks->ud, s, m, it->a, NULL, it->b->name, &why)) {
+			diag_error(s->d, it->span, "cannot draw this graph: %s", why);
+			return false;
+		}
 		return true;
+	}
 	default:
 		return true;
 	}

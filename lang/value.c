@@ -89,43 +89,66 @@ Value value_field(Sema *s, const Value *rv, const char *name, const Value *ctx)
 	return v;
 }
 
-static Value field_value(Sema *s, const Value *rv, const char *name, const Value *ctx)
+FieldSource value_field_source(Sema *s, const Value *rv, const char *name)
 {
+	FieldSource src = {0};
+	src.value = value_none("no such field");
+	if (rv->k != V_REC || !rv->rec) return src;
 	RecKind kind = kind_at(rv, rv->depth);
 	const FieldDef *f = kind == REC_NONE ? NULL : schema_field(kind, name);
-	if (!f) return value_none("no such field");
+	if (!f) return src;
+	src.field = f;
 	if (f->type == FT_BLOCK) {
 		Value v = *rv;
-		if (v.depth >= VALUE_MAX_PATH) return value_none("blocks nested too deep");
+		if (v.depth >= VALUE_MAX_PATH) {
+			src.value = value_none("blocks nested too deep");
+			return src;
+		}
 		v.path[v.depth++] = f->name;
-		return v;
+		src.value = v;
+		return src;
 	}
 	for (Record *r = rv->rec; r; r = r->base) {
 		AstNode *e = find_entry(r, rv, name);
 		if (!e) continue;
 		if (f->type == FT_REF && e->op == 1 && e->aux)
-			return (Value){.k = V_REC, .rec = e->aux};
-		if (e->a && e->a->kind == AST_NAME && f->words[0] && schema_word_ok(f, e->a->name))
-			return (Value){.k = V_WORD, .str = e->a->name};
-		if (f->type == FT_WORD && e->a && e->a->kind == AST_NAME)
-			return (Value){.k = V_WORD, .str = e->a->name};
-		EvalEnv env = {.sema = s, .mod = r->mod, .self = rv, .ctx = ctx};
-		if (f->type == FT_EXPR) env.ctx = NULL; /* a formula of batch.*: kept */
-		Value v = eval(&env, e->a);
-		if (f->type == FT_EXPR && v.k == V_NONE)
-			return (Value){.k = V_EXPR, .expr = e->a, .mod = r->mod};
-		return v;
+			src.value = (Value){.k = V_REC, .rec = e->aux};
+		else if (e->a && e->a->kind == AST_NAME && f->words[0] && schema_word_ok(f, e->a->name))
+			src.value = (Value){.k = V_WORD, .str = e->a->name};
+		else if (f->type == FT_WORD && e->a && e->a->kind == AST_NAME)
+			src.value = (Value){.k = V_WORD, .str = e->a->name};
+		else {
+			src.expr = e->a;
+			src.mod = r->mod;
+		}
+		return src;
 	}
 	if (!f->deflt[0]) {
 		const char *owner = rv->rec->name ? rv->rec->name : schema_kind(rv->rec->kind)->name;
-		return value_none(arena_printf(s->ar, "field '%s' of '%s' is not set", name, owner));
+		src.value = value_none(arena_printf(s->ar, "field '%s' of '%s' is not set", name, owner));
+		return src;
 	}
-	if (f->words[0] && schema_word_ok(f, f->deflt))
-		return (Value){.k = V_WORD, .str = f->deflt};
-	AstNode *d = default_expr(s, f);
-	if (!d) return value_none("bad default");
-	EvalEnv env = {.sema = s, .mod = s->prog->root, .self = rv, .ctx = ctx};
-	return eval(&env, d);
+	if (f->words[0] && schema_word_ok(f, f->deflt)) {
+		src.value = (Value){.k = V_WORD, .str = f->deflt};
+		return src;
+	}
+	src.expr = default_expr(s, f);
+	src.mod = s->prog->root;
+	src.is_default = true;
+	if (!src.expr) src.value = value_none("bad default");
+	return src;
+}
+
+static Value field_value(Sema *s, const Value *rv, const char *name, const Value *ctx)
+{
+	FieldSource src = value_field_source(s, rv, name);
+	if (!src.expr) return src.value;
+	EvalEnv env = {.sema = s, .mod = src.mod, .self = rv, .ctx = ctx};
+	if (src.field->type == FT_EXPR) env.ctx = NULL; /* a formula of batch.*: kept */
+	Value v = eval(&env, src.expr);
+	if (src.field->type == FT_EXPR && v.k == V_NONE)
+		return (Value){.k = V_EXPR, .expr = src.expr, .mod = src.mod};
+	return v;
 }
 
 static Value eval_name(EvalEnv *env, AstNode *e)
@@ -196,12 +219,20 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 	case BI_SQRT: case BI_LOG: case BI_EXP: case BI_CLAMP: {
 		Value v[64];
 		int n = 0;
+		Value unknown = {0};
+		bool have_unknown = false;
 		for (AstNode *a = e->kids; a && n < 64; a = a->next) {
 			v[n] = eval(env, a->kind == AST_NAMED ? a->a : a);
+			if (value_failed(&v[n])) return v[n];
+			if (v[n].k == V_NONE && !have_unknown) {
+				unknown = v[n];
+				have_unknown = true;
+			}
 			if (v[n].k == V_EXPR) return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
-			if (v[n].k != V_NUM) return v[n].k == V_NONE ? v[n] : value_none("not a number");
+			if (v[n].k != V_NUM && v[n].k != V_NONE) return value_none("not a number");
 			n++;
 		}
+		if (have_unknown) return unknown;
 		if (n == 0) return value_none("no arguments");
 		double x = v[0].num;
 		switch (b->id) {
@@ -314,11 +345,14 @@ static Value eval_node(EvalEnv *env, AstNode *e)
 		return a;
 	}
 	case AST_BINARY: {
+		/* both sides are evaluated even when the left is unknown, so that
+		 * a failure on the right (a cycle, ÷0) is never hidden */
 		Value a = eval(env, e->a);
-		if (a.k == V_NONE) return a;
+		if (value_failed(&a)) return a;
 		if (e->op == OP_AND && a.k == V_BOOL && !a.num) return a;
 		if (e->op == OP_OR && a.k == V_BOOL && a.num) return a;
 		Value b = eval(env, e->b);
+		if (value_failed(&b) || a.k == V_NONE) return value_failed(&b) ? b : a;
 		if (b.k == V_NONE) return b;
 		if (e->op == OP_AND || e->op == OP_OR) return b;
 		if ((e->op == OP_EQ || e->op == OP_NE) && a.k == V_STR && b.k == V_STR) {
@@ -331,6 +365,11 @@ static Value eval_node(EvalEnv *env, AstNode *e)
 	}
 	case AST_IF: {
 		Value c = eval(env, e->a);
+		if (c.k == V_NONE && !value_failed(&c)) {
+			/* unknown condition: still look for failures in the branches */
+			Value a = eval(env, e->b), b = eval(env, e->c);
+			return value_failed(&a) ? a : value_failed(&b) ? b : c;
+		}
 		if (c.k != V_BOOL) return c.k == V_NONE ? c : value_none("not a boolean");
 		return eval(env, c.num ? e->b : e->c);
 	}

@@ -50,6 +50,19 @@ typedef struct EvalEnv {
 } EvalEnv;
 
 Value value_eval(EvalEnv *env, AstNode *e);
+/* Where field `name` of a record value comes from: an expression (`expr`,
+ * to be evaluated in module `mod` with `self` = the record asked) from the
+ * record, a base, or the schema default; or else a `value` directly (a
+ * block, an inline record, a word, or V_NONE when unset). */
+typedef struct FieldSource {
+	const FieldDef *field;   /* NULL: no such field */
+	AstNode *expr;
+	Module *mod;
+	bool is_default;
+	Value value;             /* when expr is NULL */
+} FieldSource;
+FieldSource value_field_source(Sema *s, const Value *rv, const char *name);
+
 /* Field `name` of a record value (inheritance, then the schema default). */
 Value value_field(Sema *s, const Value *rec, const char *name, const Value *ctx);
 /* Text for `print`: "85899345920 B", "true", a record's name, ... */

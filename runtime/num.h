@@ -15,4 +15,16 @@ void num_format(char *out, size_t n, double x);
 /* x^y: libm pow, named here so every tier calls the same function. */
 double num_pow(double x, double y);
 
+/* The scalar semantics of each DAG/bytecode operator.  The interpreter,
+ * the constant folder and (by emitting the same operations) the JIT follow
+ * these definitions exactly, so all tiers agree bit for bit.  Comparisons
+ * and logic give 1.0 or 0.0; a number is true when it is not 0. */
+static inline double num_min(double a, double b) { return b < a ? b : a; }
+static inline double num_max(double a, double b) { return b > a ? b : a; }
+static inline double num_bool(int c) { return c ? 1.0 : 0.0; }
+static inline double num_and(double a, double b) { return num_bool(a != 0 && b != 0); }
+static inline double num_or(double a, double b) { return num_bool(a != 0 || b != 0); }
+static inline double num_not(double a) { return num_bool(a == 0); }
+static inline double num_select(double c, double a, double b) { return c != 0 ? a : b; }
+
 #endif

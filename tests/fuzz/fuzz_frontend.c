@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sema_check(s, NULL, 0)) {
 			FILE *null = fopen("/dev/null", "w");
 			if (null) {
-				sema_run(s, null);
+				sema_run(s, null, NULL);
 				fclose(null);
 			}
 		}

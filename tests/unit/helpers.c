@@ -29,7 +29,7 @@ Compiled *compile_text(const char *text, bool run)
 			char *mem = NULL;
 			size_t len = 0;
 			FILE *f = open_memstream(&mem, &len);
-			sema_run(c->sema, f);
+			sema_run(c->sema, f, NULL);
 			fclose(f);
 			buf_putn(&c->out, mem, len);
 			free(mem);

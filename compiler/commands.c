@@ -1,0 +1,501 @@
+/* commands.c -- `sglsim expr` and `sglsim eval` (commands.h).
+ *
+ * Both load and check the file (driver.c), parse the requested
+ * expressions from the command line, check them like any expression of
+ * the file's root module, and lower them to one shared DAG.  expr prints
+ * the simplified formula (or its derivative); eval compiles the roots to
+ * bytecode and evaluates them at one point or at every row of a CSV file,
+ * on the interpreter or the JIT.
+ */
+#include "config.h"
+#include "commands.h"
+#include "bytecode.h"
+#include "graph.h"
+#include "jit.h"
+#include "lower.h"
+#include "print.h"
+#include "simplify.h"
+#include "units_fmt.h"
+#include "lang/parse.h"
+#include "runtime/num.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Evaluations at or above this count are worth a JIT compile (TOOLCHAIN.md:
+ * a compile pays for itself after ~10^5 evaluations). */
+enum { JIT_THRESHOLD = 100000 };
+
+typedef struct Roots {
+	Dag g;
+	Lowerer L;
+	Value ctx[REC_COUNT];
+	NodeId *nodes;
+	Dim *dims;
+	const char **names;
+	int n;
+} Roots;
+
+/* Parses, checks and lowers each expression text; false after errors. */
+static bool lower_all(Session *s, const DriverOpts *o, const char *const *texts, int n, Roots *r)
+{
+	dag_init(&r->g);
+	bool bound = o->for_d != NULL;
+	if (bound && !sema_bind_contexts(s->sema, o->for_d, o->with_w, r->ctx)) return false;
+	lower_init(&r->L, s->sema, &r->g, bound ? r->ctx : NULL);
+	r->nodes = xmalloc((size_t)(n + 1) * sizeof *r->nodes);
+	r->dims = xmalloc((size_t)(n + 1) * sizeof *r->dims);
+	r->names = xmalloc((size_t)(n + 1) * sizeof *r->names);
+	r->n = n;
+	bool ok = true;
+	for (int i = 0; i < n; i++) {
+		uint32_t f = source_add(&s->prog.sources, "<command line>", NULL, texts[i], strlen(texts[i]));
+		int errors = s->diags.errors;
+		AstNode *e = parse_expr(&s->prog.arena, &s->diags, f);
+		r->names[i] = texts[i];
+		r->nodes[i] = NODE_NONE;
+		if (!e || s->diags.errors > errors || !sema_check_cli_expr(s->sema, e, bound, &r->dims[i])) {
+			ok = false;
+			continue;
+		}
+		r->nodes[i] = lower_expr(&r->L, s->prog.root, e);
+		if (r->nodes[i] == NODE_NONE) {
+			diag_error(&s->diags, e->span, "cannot compute '%s' as a formula: %s", texts[i],
+				   r->L.why ? r->L.why : "it is not a number");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static void roots_free(Roots *r)
+{
+	lower_free(&r->L);
+	dag_free(&r->g);
+	free(r->nodes);
+	free(r->dims);
+	free(r->names);
+}
+
+int cmd_expr(const DriverOpts *o, const ExprOpts *x)
+{
+	DagFormat fmt = FMT_INFIX;
+	if (x->format && !dag_format_parse(x->format, &fmt)) {
+		fprintf(stderr, "sglsim: unknown --format '%s'; use infix, latex, c, sympy or sexpr\n", x->format);
+		return 2;
+	}
+	Session s;
+	session_open(&s, o, o->files[0]);
+	Roots r = {0};
+	int status = 1;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	status = 0;
+	for (int i = 0; i < r.n; i++) {
+		NodeId n = r.nodes[i];
+		size_t before = dag_count(&r.g, &n, 1);
+		if (x->diff) {
+			Symbol *p = sema_lookup(s.sema, s.prog.root, x->diff);
+			if (!p || p->kind != SYM_PARAM) {
+				fprintf(stderr, "sglsim: error: --diff %s: no param named '%s'\n", x->diff, x->diff);
+				status = 1;
+				break;
+			}
+			n = p->bound ? dag_const(&r.g, 0)
+				     : dag_derive(&r.g, n, dag_add_param(&r.g, p->name, p->type.dim));
+		} else if (!x->raw) {
+			n = dag_simplify(&r.g, n);
+		}
+		size_t after = dag_count(&r.g, &n, 1);
+		Buf b = {0};
+		if (r.n > 1 && fmt != FMT_C) buf_printf(&b, "%s = ", r.names[i]);
+		if (!dag_print(&b, &r.g, n, fmt, r.n > 1 ? NULL : "sglsim_formula", 64u << 20)) {
+			fprintf(stderr, "sglsim: error: the formula of '%s' is too large to print\n", r.names[i]);
+			status = 1;
+		} else {
+			fwrite(b.s, 1, b.len, stdout);
+			if (b.len && b.s[b.len - 1] != '\n') fputc('\n', stdout);
+		}
+		buf_free(&b);
+		if (x->stats)
+			fprintf(stderr, "%s: %zu nodes, %zu after %s\n", r.names[i], before, after,
+				x->diff ? "differentiation" : x->raw ? "lowering" : "simplification");
+	}
+done:
+	if (r.nodes) roots_free(&r);
+	session_close(&s);
+	return status;
+}
+
+/* ---------------------------------------------------------------- eval */
+
+/* A param's value when nothing else gives one: its default. */
+static bool param_default(Sema *s, const char *name, double *v)
+{
+	Symbol *p = sema_lookup(s, s->prog->root, name);
+	if (!p || p->kind != SYM_PARAM || !p->decl->b) return false;
+	EvalEnv ee = {.sema = s, .mod = p->mod};
+	Value x = value_eval(&ee, p->decl->b);
+	if (x.k != V_NUM) return false;
+	if (p->decl->kname && dim_is_none(x.dim) && !dim_is_none(p->type.dim)) {
+		double mul, div;
+		Dim d;
+		size_t bo, bl;
+		if (unit_parse(p->decl->kname, strlen(p->decl->kname), &mul, &div, &d, &bo, &bl))
+			x.num = x.num * mul / div;
+	}
+	*v = x.num;
+	return true;
+}
+
+/* A CSV file in memory: rows of cells (RFC 4180 quoting). */
+typedef struct Csv {
+	char ***rows;
+	int *ncols;
+	int nrows;
+} Csv;
+
+static void csv_free(Csv *c)
+{
+	for (int i = 0; i < c->nrows; i++) {
+		for (int k = 0; k < c->ncols[i]; k++) free(c->rows[i][k]);
+		free(c->rows[i]);
+	}
+	free(c->rows);
+	free(c->ncols);
+}
+
+static bool csv_read(const char *path, Csv *c, char **err)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	memset(c, 0, sizeof *c);
+	if (!f) {
+		Buf b = {0};
+		buf_printf(&b, "cannot read '%s': %s", path, strerror(errno));
+		*err = b.s;
+		return false;
+	}
+	Buf cell = {0};
+	char **row = NULL;
+	int nrow = 0, capr = 0;
+	int ch;
+	bool quoted = false, any = false;
+	for (;;) {
+		ch = fgetc(f);
+		if (quoted) {
+			if (ch == EOF) break;
+			if (ch == '"') {
+				int nx = fgetc(f);
+				if (nx == '"') { buf_putc(&cell, '"'); continue; }
+				quoted = false;
+				ch = nx;
+			} else {
+				buf_putc(&cell, (char)ch);
+				continue;
+			}
+		}
+		if (ch == '"' && cell.len == 0) { quoted = true; any = true; continue; }
+		if (ch == ',' || ch == '\n' || ch == EOF) {
+			if (ch == EOF && !any && nrow == 0) break;
+			buf_putn(&cell, "", 0);
+			/* trim a CR and surrounding blanks */
+			char *t = cell.s;
+			size_t len = cell.len;
+			while (len && (t[len - 1] == '\r' || t[len - 1] == ' ' || t[len - 1] == '\t')) len--;
+			while (len && (*t == ' ' || *t == '\t')) t++, len--;
+			if (nrow == capr) {
+				capr = capr ? 2 * capr : 8;
+				row = xrealloc(row, (size_t)capr * sizeof *row);
+			}
+			row[nrow] = xmalloc(len + 1);
+			memcpy(row[nrow], t, len);
+			row[nrow++][len] = 0;
+			cell.len = 0;
+			if (ch != ',') {
+				c->rows = xrealloc(c->rows, (size_t)(c->nrows + 1) * sizeof *c->rows);
+				c->ncols = xrealloc(c->ncols, (size_t)(c->nrows + 1) * sizeof *c->ncols);
+				bool blank = nrow == 1 && !row[0][0];
+				if (blank) {
+					free(row[0]);
+					free(row);
+				} else {
+					c->rows[c->nrows] = row;
+					c->ncols[c->nrows++] = nrow;
+				}
+				row = NULL;
+				nrow = capr = 0;
+				any = false;
+				if (ch == EOF) break;
+			}
+			continue;
+		}
+		any = true;
+		buf_putc(&cell, (char)ch);
+	}
+	buf_free(&cell);
+	if (f != stdin) fclose(f);
+	return true;
+}
+
+/* A cell: a number, optionally with a unit of the param's dimension. */
+static bool cell_value(const char *s, Dim want, double *v, const char **why)
+{
+	char *end;
+	errno = 0;
+	double x = strtod(s, &end);
+	if (end == s || errno == ERANGE) {
+		*why = "not a number";
+		return false;
+	}
+	while (*end == ' ') end++;
+	if (*end) {
+		double mul, div;
+		Dim d;
+		size_t bo, bl;
+		if (!unit_parse(end, strlen(end), &mul, &div, &d, &bo, &bl)) {
+			*why = "unknown unit";
+			return false;
+		}
+		if (!dim_eq(d, want)) {
+			*why = "the unit has the wrong dimension for this param";
+			return false;
+		}
+		x = x * mul / div;
+	}
+	*v = x;
+	return true;
+}
+
+static void put_json_number(FILE *out, double v)
+{
+	char x[48];
+	if (!isfinite(v)) { fputs("null", out); return; }
+	num_format(x, sizeof x, v);
+	fputs(x, out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20) fprintf(out, "\\u%04x", *s);
+		else fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* Evaluates n points with the tier asked for; *used_jit tells which ran. */
+static void evaluate(const BcProgram *p, size_t n, const double *in, double *out, const char *jit,
+		     bool *used_jit)
+{
+	*used_jit = false;
+	bool want = jit && !strcmp(jit, "always");
+	if (jit && !strcmp(jit, "auto")) want = n * (p->nout ? p->nout : 1) >= JIT_THRESHOLD;
+	if (want) {
+		char *why = NULL;
+		Jit *j = jit_compile(p, &why);
+		if (j) {
+			if (n == 1) jit_scalar(j)(in, out);
+			else jit_batch(j)((long)n, in, out);
+			jit_free(j);
+			*used_jit = true;
+			return;
+		}
+		fprintf(stderr, "sglsim: note: the JIT is not available (%s); using the interpreter\n",
+			why ? why : "unknown reason");
+		free(why);
+	}
+	if (n == 1) bc_eval(p, in, out);
+	else bc_eval_block(p, n, in, out);
+}
+
+int cmd_eval(const DriverOpts *o, const EvalOpts *x)
+{
+	const char *jit = x->jit ? x->jit : "auto";
+	if (strcmp(jit, "auto") && strcmp(jit, "always") && strcmp(jit, "never")) {
+		fprintf(stderr, "sglsim: --jit takes auto, always or never, not '%s'\n", jit);
+		return 2;
+	}
+	Session s;
+	session_open(&s, o, o->files[0]);
+	Roots r = {0};
+	int status = 1;
+	BcProgram *p = NULL;
+	Csv csv = {0};
+	double *in = NULL, *out = NULL;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	p = bc_compile(&r.g, r.nodes, (uint32_t)r.n);
+	uint32_t np = r.g.nparams;
+	size_t npoints = 1;
+	int *col = xmalloc((np + 1) * sizeof *col);
+	if (x->points) {
+		char *err = NULL;
+		if (!csv_read(x->points, &csv, &err)) {
+			fprintf(stderr, "sglsim: error: --points %s\n", err);
+			free(err);
+			free(col);
+			goto done;
+		}
+		if (csv.nrows == 0) {
+			fprintf(stderr, "sglsim: error: --points %s: the file is empty (a header row naming params is needed)\n", x->points);
+			free(col);
+			goto done;
+		}
+		npoints = (size_t)csv.nrows - 1;
+	}
+	in = xmalloc((npoints * np + 1) * sizeof *in);
+	out = xmalloc((npoints * (size_t)r.n + 1) * sizeof *out);
+	bool bad = false;
+	for (uint32_t k = 0; k < np; k++) {
+		col[k] = -1;
+		if (x->points)
+			for (int c = 0; c < csv.ncols[0]; c++)
+				if (!strcmp(csv.rows[0][c], r.g.params[k].name)) col[k] = c;
+		if (col[k] >= 0) continue;
+		double v;
+		if (!param_default(s.sema, r.g.params[k].name, &v)) {
+			if (x->points)
+				fprintf(stderr, "sglsim: error: --points %s: no column for param '%s' (and it has no default)\n",
+					x->points, r.g.params[k].name);
+			else
+				fprintf(stderr, "sglsim: error: param '%s' has no value: give -D %s=VALUE or a --points column\n",
+					r.g.params[k].name, r.g.params[k].name);
+			bad = true;
+			continue;
+		}
+		for (size_t i = 0; i < npoints; i++) in[i * np + k] = v;
+	}
+	for (size_t i = 0; !bad && i < npoints; i++)
+		for (uint32_t k = 0; k < np; k++) {
+			if (col[k] < 0) continue;
+			const char *why = NULL;
+			int row = (int)i + 1;
+			const char *cell = col[k] < csv.ncols[row] ? csv.rows[row][col[k]] : "";
+			if (!cell_value(cell, r.g.params[k].dim, &in[i * np + k], &why)) {
+				fprintf(stderr, "%s:%d:%d: error: column '%s': %s ('%s')\n", x->points, row + 1,
+					col[k] + 1, r.g.params[k].name, why, cell);
+				bad = true;
+				break;
+			}
+		}
+	free(col);
+	if (bad) goto done;
+	bool used_jit;
+	evaluate(p, npoints, in, out, jit, &used_jit);
+	status = 0;
+	if (!x->points && !x->json) {
+		for (int k = 0; k < r.n; k++) {
+			Buf b = {0};
+			units_readable(&b, out[k], r.dims[k]);
+			printf("%s = %s\n", r.names[k], b.s);
+			buf_free(&b);
+		}
+	} else if (!x->points) {
+		printf("{");
+		for (int k = 0; k < r.n; k++) {
+			printf(k ? ", " : "");
+			json_string(stdout, r.names[k]);
+			printf(": ");
+			put_json_number(stdout, out[k]);
+		}
+		printf("}\n");
+	} else if (x->json) {
+		printf("[\n");
+		for (size_t i = 0; i < npoints; i++) {
+			printf("  {");
+			for (int k = 0; k < r.n; k++) {
+				printf(k ? ", " : "");
+				json_string(stdout, r.names[k]);
+				printf(": ");
+				put_json_number(stdout, out[i * (size_t)r.n + k]);
+			}
+			printf(i + 1 < npoints ? "},\n" : "}\n");
+		}
+		printf("]\n");
+	} else {
+		for (int c = 0; c < csv.ncols[0]; c++) printf("%s,", csv.rows[0][c]);
+		for (int k = 0; k < r.n; k++) printf("%s%s", r.names[k], k + 1 < r.n ? "," : "\n");
+		for (size_t i = 0; i < npoints; i++) {
+			int row = (int)i + 1;
+			for (int c = 0; c < csv.ncols[0]; c++) printf("%s,", c < csv.ncols[row] ? csv.rows[row][c] : "");
+			for (int k = 0; k < r.n; k++) {
+				char v[48];
+				num_format(v, sizeof v, out[i * (size_t)r.n + k]);
+				printf("%s%s", v, k + 1 < r.n ? "," : "\n");
+			}
+		}
+	}
+done:
+	free(in);
+	free(out);
+	csv_free(&csv);
+	bc_free(p);
+	if (r.nodes) roots_free(&r);
+	session_close(&s);
+	return status;
+}
+
+/* ---------------------------------------------------------------- graph */
+
+/* Values of every param: -D (already constants), else the default. */
+static bool param_values(Session *s, const Dag *g, double *v)
+{
+	for (uint32_t k = 0; k < g->nparams; k++)
+		if (!param_default(s->sema, g->params[k].name, &v[k])) {
+			fprintf(stderr, "sglsim: error: --values needs a value for param '%s': give -D %s=VALUE\n",
+				g->params[k].name, g->params[k].name);
+			return false;
+		}
+	return true;
+}
+
+int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x)
+{
+	GraphFormat f;
+	if (!x->out || !graph_format_from_path(x->out, &f)) {
+		fprintf(stderr, "sglsim: graph needs -o FILE ending in .dot, .svg, .png or .mmd\n");
+		return 2;
+	}
+	Session s;
+	session_open(&s, o, o->files[0]);
+	Roots r = {0};
+	int status = 1;
+	double *values = NULL;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	if (x->simplify)
+		for (int i = 0; i < r.n; i++) r.nodes[i] = dag_simplify(&r.g, r.nodes[i]);
+	GraphOptions go = {NULL, x->max_nodes > 0 ? (size_t)x->max_nodes : 0};
+	if (x->values) {
+		double *p = xmalloc((r.g.nparams + 1) * sizeof *p);
+		if (!param_values(&s, &r.g, p)) {
+			free(p);
+			goto done;
+		}
+		/* every node is a root: its register holds its value */
+		uint32_t n = r.g.n;
+		NodeId *all = xmalloc((n + 1) * sizeof *all);
+		for (uint32_t i = 0; i < n; i++) all[i] = i;
+		BcProgram *prog = bc_compile(&r.g, all, n);
+		values = xmalloc((n + 1) * sizeof *values);
+		bc_eval(prog, p, values);
+		bc_free(prog);
+		free(all);
+		free(p);
+		go.values = values;
+	}
+	char *why = NULL;
+	if (graph_write(&r.g, r.nodes, r.names, (size_t)r.n, x->out, &go, &why) != 0) {
+		fprintf(stderr, "sglsim: error: %s\n", why ? why : "cannot write the graph");
+		free(why);
+		goto done;
+	}
+	status = 0;
+done:
+	free(values);
+	if (r.nodes) roots_free(&r);
+	session_close(&s);
+	return status;
+}

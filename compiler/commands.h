@@ -1,0 +1,40 @@
+/* commands.h -- the compiler's CLI commands: expr and eval.
+ *
+ *   sglsim expr FILE EXPR [--format F] [--diff P] [--stats] [-D P=V]...
+ *   sglsim eval FILE EXPR... [--points in.csv] [--json] [--jit=auto|always|never]
+ *   sglsim graph FILE EXPR... -o out.{dot,svg,png,mmd} [--values] [--simplify]
+ *
+ * EXPR is a metric's or const's name or any expression over the file's
+ * names.  --for D --with W binds a deployment and workload for metrics
+ * that use them.  Each returns the process exit status.
+ */
+#ifndef SGL_COMMANDS_H
+#define SGL_COMMANDS_H
+#include <stdbool.h>
+#include "driver.h"
+
+typedef struct ExprOpts {
+	const char *format;     /* infix (default), latex, c, sympy, sexpr */
+	const char *diff;       /* param to differentiate by, or NULL */
+	bool stats;
+	bool raw;               /* --no-simplify */
+} ExprOpts;
+
+typedef struct EvalOpts {
+	const char *points;     /* CSV path or NULL */
+	bool json;
+	const char *jit;        /* auto, always, never */
+} EvalOpts;
+
+typedef struct GraphCmdOpts {
+	const char *out;        /* -o PATH: .dot, .svg, .png or .mmd */
+	bool values;            /* annotate nodes with values at the bound point */
+	bool simplify;          /* draw the simplified formula */
+	long max_nodes;
+} GraphCmdOpts;
+
+int cmd_expr(const DriverOpts *o, const ExprOpts *x);
+int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x);
+int cmd_eval(const DriverOpts *o, const EvalOpts *x);
+
+#endif

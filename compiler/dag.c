@@ -1,0 +1,184 @@
+/* dag.c -- interned construction of DAG nodes (dag.h). */
+#include "config.h"
+#include "dag.h"
+#include "lang/arena.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const DagOpInfo infos[] = {
+#define OP(id, nm, ar, fl, ix, lm) {nm, ar, fl, ix, lm},
+#define LEAF DF_LEAF
+#define COMM DF_COMM
+#define ASSOC DF_ASSOC
+#define CMP DF_CMP
+#define BOOL DF_BOOL
+#include "ops.def"
+#undef OP
+#undef LEAF
+#undef COMM
+#undef ASSOC
+#undef CMP
+#undef BOOL
+};
+
+const DagOpInfo *dag_op_info(DagOp op) { return &infos[op]; }
+
+void dag_init(Dag *g)
+{
+	memset(g, 0, sizeof *g);
+	g->tcap = 1024;
+	g->table = calloc(g->tcap, sizeof *g->table);
+	if (!g->table) abort();
+}
+
+void dag_free(Dag *g)
+{
+	free(g->nodes);
+	free(g->argpool);
+	free(g->table);
+	for (uint32_t i = 0; i < g->nparams; i++) free((char *)g->params[i].name);
+	free(g->params);
+	for (uint32_t i = 0; i < g->nlabels; i++) free(g->labels[i]);
+	free(g->labels);
+	free(g->simp_memo);
+	memset(g, 0, sizeof *g);
+}
+
+static uint32_t mix(uint32_t h, uint64_t v)
+{
+	h ^= (uint32_t)v + 0x9e3779b9u + (h << 6) + (h >> 2);
+	h ^= (uint32_t)(v >> 32) + 0x9e3779b9u + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint32_t node_hash(uint8_t op, const NodeId *args, uint32_t n, uint32_t sym, double value)
+{
+	uint64_t bits;
+	memcpy(&bits, &value, sizeof bits);
+	uint32_t h = mix(op * 2654435761u, bits);
+	h = mix(h, sym);
+	for (uint32_t i = 0; i < n; i++) h = mix(h, args[i]);
+	return h;
+}
+
+static bool same(const Dag *g, const DagNode *x, uint8_t op, const NodeId *args, uint32_t n,
+		 uint32_t sym, double value)
+{
+	if (x->op != op || x->nargs != n || x->sym != sym) return false;
+	if (memcmp(&x->value, &value, sizeof value) != 0) return false;
+	return n == 0 || memcmp(g->argpool + x->args, args, n * sizeof *args) == 0;
+}
+
+static void rehash(Dag *g)
+{
+	uint32_t cap = g->tcap * 2;
+	uint32_t *t = calloc(cap, sizeof *t);
+	if (!t) abort();
+	for (uint32_t id = 0; id < g->n; id++) {
+		uint32_t i = g->nodes[id].hash & (cap - 1);
+		while (t[i]) i = (i + 1) & (cap - 1);
+		t[i] = id + 1;
+	}
+	free(g->table);
+	g->table = t;
+	g->tcap = cap;
+}
+
+static NodeId intern(Dag *g, uint8_t op, const NodeId *args, uint32_t n, uint32_t sym, double value)
+{
+	uint32_t h = node_hash(op, args, n, sym, value);
+	uint32_t i = h & (g->tcap - 1);
+	while (g->table[i]) {
+		NodeId id = g->table[i] - 1;
+		if (g->nodes[id].hash == h && same(g, &g->nodes[id], op, args, n, sym, value))
+			return id;
+		i = (i + 1) & (g->tcap - 1);
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 256;
+		g->nodes = xrealloc(g->nodes, g->cap * sizeof *g->nodes);
+	}
+	if (g->nargpool + n > g->capargpool) {
+		while (g->nargpool + n > g->capargpool)
+			g->capargpool = g->capargpool ? 2 * g->capargpool : 1024;
+		g->argpool = xrealloc(g->argpool, g->capargpool * sizeof *g->argpool);
+	}
+	NodeId id = g->n++;
+	DagNode *x = &g->nodes[id];
+	x->op = op;
+	x->nargs = n;
+	x->args = (uint32_t)g->nargpool;
+	x->sym = sym;
+	x->value = value;
+	x->hash = h;
+	if (n) memcpy(g->argpool + g->nargpool, args, n * sizeof *args);
+	g->nargpool += n;
+	g->table[i] = id + 1;
+	if (2 * g->n > g->tcap) rehash(g);
+	return id;
+}
+
+NodeId dag_const(Dag *g, double v)
+{
+	if (isnan(v)) abort(); /* callers refuse NaN folds; this is a bug */
+	return intern(g, DOP_CONST, NULL, 0, 0, v);
+}
+
+NodeId dag_param(Dag *g, uint32_t index) { return intern(g, DOP_PARAM, NULL, 0, index, 0.0); }
+
+NodeId dag_op(Dag *g, DagOp op, const NodeId *args, uint32_t n)
+{
+	return intern(g, (uint8_t)op, args, n, 0, 0.0);
+}
+
+NodeId dag_op1(Dag *g, DagOp op, NodeId a) { return dag_op(g, op, &a, 1); }
+
+NodeId dag_op2(Dag *g, DagOp op, NodeId a, NodeId b)
+{
+	NodeId v[2] = {a, b};
+	return dag_op(g, op, v, 2);
+}
+
+NodeId dag_label(Dag *g, const char *name, NodeId a)
+{
+	uint32_t k = 0;
+	while (k < g->nlabels && strcmp(g->labels[k], name)) k++;
+	if (k == g->nlabels) {
+		g->labels = xrealloc(g->labels, (g->nlabels + 1) * sizeof *g->labels);
+		g->labels[g->nlabels] = xmalloc(strlen(name) + 1);
+		strcpy(g->labels[g->nlabels++], name);
+	}
+	return intern(g, DOP_LABEL, &a, 1, k, 0.0);
+}
+
+uint32_t dag_add_param(Dag *g, const char *name, Dim dim)
+{
+	for (uint32_t i = 0; i < g->nparams; i++)
+		if (!strcmp(g->params[i].name, name)) return i;
+	g->params = xrealloc(g->params, (g->nparams + 1) * sizeof *g->params);
+	char *copy = xmalloc(strlen(name) + 1);
+	strcpy(copy, name);
+	g->params[g->nparams] = (DagParam){copy, dim};
+	return g->nparams++;
+}
+
+size_t dag_count(const Dag *g, const NodeId *roots, size_t n)
+{
+	if (!g->n) return 0;
+	uint8_t *seen = calloc(g->n, 1);
+	if (!seen) abort();
+	size_t count = 0;
+	for (size_t r = 0; r < n; r++)
+		if (roots[r] != NODE_NONE) seen[roots[r]] = 1;
+	/* operands have smaller ids: one sweep from the top marks everything */
+	for (uint32_t id = g->n; id-- > 0;) {
+		if (!seen[id]) continue;
+		count++;
+		const NodeId *a = dag_args(g, id);
+		for (uint32_t k = 0; k < g->nodes[id].nargs; k++) seen[a[k]] = 1;
+	}
+	free(seen);
+	return count;
+}

@@ -1,0 +1,37 @@
+/* lower.h -- checked AST expressions to DAG nodes.
+ *
+ * The symbolic twin of lang/value.c: numbers and consts become constants,
+ * free params become PARAM nodes (bound ones, constants), record fields of
+ * bound records are lowered from the expressions that define them (so a
+ * field written as a formula of params stays a formula), metrics are
+ * lowered once each and shared, `fn` calls are inlined under a LABEL node
+ * named after the function, d(e, p) and simplify(e) are applied.  Only
+ * expressions that sema accepted are lowered; what cannot be a number (a
+ * record, a string, a distribution) fails with a reason.
+ *
+ * Ownership: nodes go into the caller's Dag; a Lowerer holds per-session
+ * memo tables (free with lower_free).
+ */
+#ifndef SGL_LOWER_H
+#define SGL_LOWER_H
+#include "dag.h"
+#include "lang/sema_int.h"
+
+typedef struct Lowerer {
+	Sema *sema;
+	Dag *g;
+	const Value *ctx;      /* [REC_COUNT] bound contexts, or NULL */
+	const char *why;       /* reason of the last failure */
+	Symbol **msyms;        /* metric memo: symbol -> node */
+	NodeId *mnodes;
+	int nmemo, capmemo;
+} Lowerer;
+
+void lower_init(Lowerer *L, Sema *s, Dag *g, const Value *ctx);
+void lower_free(Lowerer *L);
+/* An expression of module m; NODE_NONE on failure (L->why says why). */
+NodeId lower_expr(Lowerer *L, Module *m, AstNode *e);
+/* A metric or const by name as seen from module m. */
+NodeId lower_name(Lowerer *L, Module *m, const char *name);
+
+#endif
