@@ -122,6 +122,7 @@ int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 #include <errno.h>
 #include <float.h>
 #include <libgccjit.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -572,22 +573,24 @@ static bool finish(gcc_jit_context *ctx, char **why)
 	return !err;
 }
 
-/* Compiles ctx into a shared library at `path`, written under a temporary
- * name in the same folder and renamed, so no reader sees it half done. */
+/* A name next to `path` for writing it before a rename: unique per
+ * process and call, so concurrent writers never share one.  Not created
+ * here, so the file gets the usual permissions (mkstemp's would be 0600,
+ * which ld keeps). */
+static char *temp_name(const char *path)
+{
+	static atomic_uint counter;
+	size_t n = strlen(path) + 48;
+	char *tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.tmp%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1));
+	return tmp;
+}
+
+/* Compiles ctx (and releases it) into a shared library at `path`, written
+ * under a temporary name and renamed, so no reader sees it half done. */
 static bool compile_file(gcc_jit_context *ctx, const char *path, char **why)
 {
-	size_t n = strlen(path);
-	char *tmp = xmalloc(n + 8);
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", 8);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		set_why(why, "cannot create %s: %s", tmp, strerror(errno));
-		gcc_jit_context_release(ctx);
-		free(tmp);
-		return false;
-	}
-	close(fd);
+	char *tmp = temp_name(path);
 	gcc_jit_context_compile_to_file(ctx, GCC_JIT_OUTPUT_KIND_DYNAMIC_LIBRARY, tmp);
 	bool ok = finish(ctx, why);
 	if (ok && rename(tmp, path) != 0) {
@@ -793,15 +796,10 @@ static void put_comment_text(FILE *f, const char *s)
 
 static bool write_header(const BcProgram *p, const Meta *m, const char *path, char **why)
 {
-	size_t n = strlen(path);
-	char *tmp = xmalloc(n + 8);
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", 8);
-	int fd = mkstemp(tmp);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	char *tmp = temp_name(path);
+	FILE *f = fopen(tmp, "wx");
 	if (!f) {
 		set_why(why, "cannot create %s: %s", tmp, strerror(errno));
-		if (fd >= 0) { close(fd); unlink(tmp); }
 		free(tmp);
 		return false;
 	}
@@ -881,7 +879,6 @@ int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 			return -1;
 		}
 		if (!compile_file(ctx, so_path, why)) return -1;
-		chmod(so_path, 0755); /* mkstemp made the temporary private */
 	}
 	if (header_path && !write_header(p, &m, header_path, why)) return -1;
 	return 0;

@@ -1,0 +1,815 @@
+#!/usr/bin/env python3
+"""sympy_oracle.py -- differential test of sglsim's symbolic compiler
+against SymPy, as TAP.
+
+With a fixed seed it generates random expressions over three params a, b, c
+(each in 0.1 .. 10), writes them into one .sgl file as `metric mK = ...`,
+and checks, at random points of the domain:
+
+  simplify    `sglsim expr --format sympy` (the simplified formula) parses
+              with sympy.sympify and equals the original expression;
+  raw         the same with --no-simplify (the lowered, unsimplified DAG);
+  derivative  `sglsim expr --format sympy --diff a` equals sympy.diff of the
+              original (away from the kinks of min/max/abs/ceil/floor/if,
+              where sglsim's almost-everywhere conventions apply);
+  eval        `sglsim eval --points` (doubles, interpreter) equals the
+              original, and --jit=always prints byte-identical CSV.
+
+The original expression is built in SymPy by the generator itself,
+independently of sglsim.  Formulas are compared exactly: every SymPy
+expression (the original, sglsim's, sympy.diff's) is evaluated by a small
+tree evaluator in mpmath at 40 digits, so a mismatch is a wrong formula,
+not rounding.  `sglsim eval` computes in doubles, so its tolerance also
+admits the expression's own conditioning: the spread of the result when
+every intermediate value is perturbed by 1e-13 relative (about 1000 times
+the rounding error of doubles).
+
+Skipped points: where the original (or the derivative) is undefined or not
+finite, where a min/max/abs/ceil/floor/comparison is within 1e-6 relative
+of its kink, where |value| > 1e12.  Tolerance: |got - want| <=
+max(1e-9 |want|, 1e-12).
+
+Environment: SGLSIM (the binary), SGL_ORACLE_SEED, SGL_ORACLE_N (number of
+expressions, default 1200), SGL_ORACLE_KEEP=DIR (keep the generated files
+there), SGL_ORACLE_VERBOSE=1 (list every mismatch, not only the first few
+of each group).
+"""
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+try:
+    import mpmath
+    import sympy as sp
+except ImportError:
+    print("1..0 # SKIP sympy not available")
+    sys.exit(0)
+
+SEED = int(os.environ.get("SGL_ORACLE_SEED", "20241128"))
+N_EXPR = int(os.environ.get("SGL_ORACLE_N", "1200"))
+POOL = 60          # rows of the points CSV
+PTS = 6            # points per expression, drawn from the pool
+GROUP = 100        # expressions per TAP line
+MAX_DEPTH = 5
+REL_TOL, ABS_TOL = 1e-9, 1e-12
+KINK = 1e-6
+HUGE = 1e12
+SHOW = 1000000 if os.environ.get("SGL_ORACLE_VERBOSE") else 3
+
+PARAMS = ("a", "b", "c")
+P_LO, P_HI = 0.1, 10.0
+SYM = {n: sp.Symbol(n, positive=True) for n in PARAMS}
+
+# ------------------------------------------------------------------ generator
+# An expression is (sgl text, sympy expr, lo, hi): [lo, hi] bounds its value
+# over the whole domain (interval arithmetic), which is how the generator
+# keeps log/sqrt/fractional powers on positive arguments, divisions away
+# from zero and exp from overflowing.
+
+BOUND = 1e6        # no subexpression may exceed this in magnitude
+CONSTS = [1, 2, 3, 4, 5, 7, 10, 0.5, 0.25, 1.5, 2.5, 0.1, 0.3, 0.75]
+INT_EXP = [2, 3, 4, -1, -2]
+FRAC_EXP = ["0.5", "1.5", "0.25", "-0.5", "2.5", "0.75"]
+
+
+class E:
+    __slots__ = ("s", "y", "lo", "hi")
+
+    def __init__(self, s, y, lo, hi):
+        self.s, self.y, self.lo, self.hi = s, y, float(lo), float(hi)
+
+    def mag(self):
+        return max(abs(self.lo), abs(self.hi))
+
+
+def num_sym(v):
+    return sp.Integer(v) if isinstance(v, int) else sp.Float(v)
+
+
+def num_text(v):
+    return str(v) if isinstance(v, int) else repr(v)
+
+
+def ival_mul(x, y):
+    ps = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi]
+    return min(ps), max(ps)
+
+
+def ival_pow_int(x, n):
+    if n < 0:
+        lo, hi = 1.0 / x.hi, 1.0 / x.lo     # caller ensures 0 is not in [lo, hi]
+        x = E("", None, min(lo, hi), max(lo, hi))
+        n = -n
+    ends = [x.lo ** n, x.hi ** n]
+    if n % 2 == 0 and x.lo <= 0 <= x.hi:
+        return 0.0, max(ends)
+    return min(ends), max(ends)
+
+
+class Gen:
+    def __init__(self, rng):
+        self.r = rng
+
+    # leaves
+    def param(self):
+        n = self.r.choice(PARAMS)
+        return E(n, SYM[n], P_LO, P_HI)
+
+    def const(self):
+        v = self.r.choice(CONSTS)
+        return E(num_text(v), num_sym(v), v, v)
+
+    def leaf(self):
+        return self.param() if self.r.random() < 0.7 else self.const()
+
+    def pos_leaf(self):
+        return self.leaf()   # every leaf is positive
+
+    # any sign
+    def gen(self, d):
+        if d <= 0 or self.r.random() < 0.12:
+            return self.leaf()
+        for _ in range(10):
+            e = self.build(self.r.choices(OPS, OPW)[0], d)
+            if e is not None and e.mag() <= BOUND:
+                return e
+        return self.leaf()
+
+    # strictly positive (lo >= 1e-3)
+    def pos(self, d):
+        if d <= 0 or self.r.random() < 0.2:
+            return self.pos_leaf()
+        for _ in range(10):
+            e = self.build_pos(self.r.choices(POPS, POPW)[0], d)
+            if e is not None and e.lo >= 1e-3 and e.mag() <= BOUND:
+                return e
+        return self.pos_leaf()
+
+    # nonzero: bounded away from 0 (for divisors and negative powers)
+    def nonzero(self, d):
+        x = self.gen(d)
+        if x.lo > 0.05 or x.hi < -0.05:
+            return x
+        if self.r.random() < 0.5:
+            return self.pos(d)
+        k = self.const()
+        if self.r.random() < 0.5:   # |x| + k
+            return E("(abs(%s) + %s)" % (x.s, k.s), sp.Abs(x.y) + k.y,
+                     k.lo, max(abs(x.lo), abs(x.hi)) + k.hi)
+        lo, hi = ival_pow_int(x, 2)     # x^2 + k
+        return E("((%s ^ 2) + %s)" % (x.s, k.s), x.y ** 2 + k.y, lo + k.lo, hi + k.hi)
+
+    def cond(self, d):
+        """A boolean: comparisons, sometimes combined with and/or/not."""
+        r = self.r.random()
+        if r < 0.12 and d >= 2:
+            x, y = self.cond(d - 1), self.cond(d - 1)
+            if self.r.random() < 0.5:
+                return "(%s and %s)" % (x[0], y[0]), sp.And(x[1], y[1])
+            return "(%s or %s)" % (x[0], y[0]), sp.Or(x[1], y[1])
+        if r < 0.18:
+            x = self.cond(d)
+            return "(not %s)" % x[0], sp.Not(x[1])
+        if r < 0.23:     # integer-valued sides: == and != are meaningful
+            x, y = self.gen(d - 1), self.gen(d - 1)
+            fx, fy = self.r.choice(("floor", "ceil")), self.r.choice(("floor", "ceil"))
+            sx = sp.floor(x.y) if fx == "floor" else sp.ceiling(x.y)
+            sy = sp.floor(y.y) if fy == "floor" else sp.ceiling(y.y)
+            if self.r.random() < 0.5:
+                return "(%s(%s) == %s(%s))" % (fx, x.s, fy, y.s), sp.Eq(sx, sy)
+            return "(%s(%s) != %s(%s))" % (fx, x.s, fy, y.s), sp.Ne(sx, sy)
+        x, y = self.gen(d - 1), self.gen(d - 1)
+        op = self.r.choice(("<", "<=", ">", ">="))
+        rel = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[op]
+        return "(%s %s %s)" % (x.s, op, y.s), rel(x.y, y.y)
+
+    def build(self, op, d):
+        r, g = self.r, self.gen
+        if op == "add":
+            x, y = g(d - 1), g(d - 1)
+            return E("(%s + %s)" % (x.s, y.s), x.y + y.y, x.lo + y.lo, x.hi + y.hi)
+        if op == "sub":
+            x, y = g(d - 1), g(d - 1)
+            return E("(%s - %s)" % (x.s, y.s), x.y - y.y, x.lo - y.hi, x.hi - y.lo)
+        if op == "mul":
+            x, y = g(d - 1), g(d - 1)
+            return E("(%s * %s)" % (x.s, y.s), x.y * y.y, *ival_mul(x, y))
+        if op == "div":
+            x, y = g(d - 1), self.nonzero(d - 1)
+            inv = E("", None, min(1 / y.lo, 1 / y.hi), max(1 / y.lo, 1 / y.hi))
+            return E("(%s / %s)" % (x.s, y.s), x.y / y.y, *ival_mul(x, inv))
+        if op == "neg":
+            x = g(d - 1)
+            return E("(-%s)" % x.s, -x.y, -x.hi, -x.lo)
+        if op == "powi":
+            n = r.choice(INT_EXP)
+            x = self.nonzero(d - 1) if n < 0 else g(d - 1)
+            if x.mag() ** abs(n) > BOUND:
+                return None
+            return E("(%s ^ %s)" % (x.s, n if n > 0 else "(%d)" % n),
+                     x.y ** sp.Integer(n), *ival_pow_int(x, n))
+        if op == "powf":
+            return self.build_pos("powf", d)
+        if op in ("min", "max"):
+            k = 3 if r.random() < 0.15 else 2
+            xs = [g(d - 1) for _ in range(k)]
+            f, sf = (min, sp.Min) if op == "min" else (max, sp.Max)
+            return E("%s(%s)" % (op, ", ".join(x.s for x in xs)), sf(*[x.y for x in xs]),
+                     f(x.lo for x in xs), f(x.hi for x in xs))
+        if op == "clamp":
+            x = g(d - 1)
+            lo = r.choice([0.5, 1, 2, -1, -3])
+            hi = lo + r.choice([0.5, 1, 2.5, 4])
+            return E("clamp(%s, %s, %s)" % (x.s, num_text(lo) if lo > 0 else "(%s)" % num_text(lo),
+                                             num_text(hi)),
+                     sp.Min(sp.Max(x.y, num_sym(lo)), num_sym(hi)),
+                     min(max(x.lo, lo), hi), min(max(x.hi, lo), hi))
+        if op == "abs":
+            x = g(d - 1)
+            if x.lo >= 0:
+                lo, hi = x.lo, x.hi
+            elif x.hi <= 0:
+                lo, hi = -x.hi, -x.lo
+            else:
+                lo, hi = 0.0, x.mag()
+            return E("abs(%s)" % x.s, sp.Abs(x.y), lo, hi)
+        if op in ("ceil", "floor"):
+            x = g(d - 1)
+            f, sf = (math.ceil, sp.ceiling) if op == "ceil" else (math.floor, sp.floor)
+            return E("%s(%s)" % (op, x.s), sf(x.y), math.floor(x.lo), math.ceil(x.hi))
+        if op in ("sqrt", "log", "exp"):
+            return self.build_pos(op, d) if op != "log" else self.build_log(d)
+        if op == "if":
+            c = self.cond(d - 1)
+            x, y = g(d - 1), g(d - 1)
+            return E("(if %s then %s else %s)" % (c[0], x.s, y.s),
+                     sp.Piecewise((x.y, c[1]), (y.y, True)),
+                     min(x.lo, y.lo), max(x.hi, y.hi))
+        raise AssertionError(op)
+
+    def build_log(self, d):
+        x = self.pos(d - 1)
+        return E("log(%s)" % x.s, sp.log(x.y), math.log(x.lo), math.log(x.hi))
+
+    def build_pos(self, op, d):
+        r, p = self.r, self.pos
+        if op == "add":
+            x, y = p(d - 1), p(d - 1)
+            return E("(%s + %s)" % (x.s, y.s), x.y + y.y, x.lo + y.lo, x.hi + y.hi)
+        if op == "mul":
+            x, y = p(d - 1), p(d - 1)
+            return E("(%s * %s)" % (x.s, y.s), x.y * y.y, x.lo * y.lo, x.hi * y.hi)
+        if op == "div":
+            x, y = p(d - 1), p(d - 1)
+            return E("(%s / %s)" % (x.s, y.s), x.y / y.y, x.lo / y.hi, x.hi / y.lo)
+        if op == "powf":
+            f = r.choice(FRAC_EXP)
+            x = p(d - 1)
+            fv = float(f)
+            ends = [x.lo ** fv, x.hi ** fv]
+            if max(ends) > BOUND:
+                return None
+            return E("(%s ^ %s)" % (x.s, f if fv > 0 else "(%s)" % f),
+                     x.y ** sp.Rational(f), min(ends), max(ends))
+        if op == "sqrt":
+            x = p(d - 1) if r.random() < 0.8 else self.gen(d - 1)
+            if x.lo < 0:      # sqrt(abs(x))
+                return E("sqrt(abs(%s))" % x.s, sp.sqrt(sp.Abs(x.y)), 0.0, math.sqrt(x.mag()))
+            return E("sqrt(%s)" % x.s, sp.sqrt(x.y), math.sqrt(x.lo), math.sqrt(x.hi))
+        if op == "exp":
+            x = self.gen(d - 1)
+            if x.hi <= 6 and x.lo >= -30:
+                return E("exp(%s)" % x.s, sp.exp(x.y), math.exp(x.lo), math.exp(x.hi))
+            for k in (0.1, 0.01, 0.001, 0.0001, 1e-5):
+                if x.hi * k <= 6 and x.lo * k >= -30:
+                    return E("exp((%s * %s))" % (x.s, repr(k)), sp.exp(x.y * sp.Float(k)),
+                             math.exp(x.lo * k), math.exp(x.hi * k))
+            return None
+        if op in ("min", "max"):
+            x, y = p(d - 1), p(d - 1)
+            f, sf = (min, sp.Min) if op == "min" else (max, sp.Max)
+            return E("%s(%s, %s)" % (op, x.s, y.s), sf(x.y, y.y), f(x.lo, y.lo), f(x.hi, y.hi))
+        if op == "abs":
+            x, k = self.gen(d - 1), self.const()
+            return E("(abs(%s) + %s)" % (x.s, k.s), sp.Abs(x.y) + k.y, k.lo, x.mag() + k.hi)
+        if op == "ceil":
+            x = p(d - 1)
+            return E("ceil(%s)" % x.s, sp.ceiling(x.y), max(1, math.ceil(x.lo)), math.ceil(x.hi))
+        if op == "if":
+            c = self.cond(d - 1)
+            x, y = p(d - 1), p(d - 1)
+            return E("(if %s then %s else %s)" % (c[0], x.s, y.s),
+                     sp.Piecewise((x.y, c[1]), (y.y, True)),
+                     min(x.lo, y.lo), max(x.hi, y.hi))
+        raise AssertionError(op)
+
+
+OPS, OPW = zip(*[("add", 10), ("sub", 10), ("mul", 10), ("div", 7), ("neg", 3),
+                 ("powi", 5), ("powf", 4), ("min", 5), ("max", 5), ("clamp", 1),
+                 ("abs", 4), ("ceil", 2), ("floor", 2), ("sqrt", 3), ("log", 3),
+                 ("exp", 3), ("if", 5)])
+POPS, POPW = zip(*[("add", 8), ("mul", 8), ("div", 6), ("powf", 4), ("sqrt", 3),
+                   ("exp", 3), ("min", 3), ("max", 3), ("abs", 3), ("ceil", 1), ("if", 3)])
+
+# ------------------------------------------------------------------ evaluator
+# Evaluates a SymPy expression tree at one point, either in mpmath (exact
+# enough: 40 digits) or in doubles with every intermediate value perturbed
+# (for the conditioning estimate).  Tracks how close the point is to a kink.
+
+
+class Undefined(Exception):
+    pass
+
+
+class Unsupported(Exception):
+    pass
+
+
+mpmath.mp.dps = 40
+
+
+class Evaluator:
+    def __init__(self, env, exact, rng=None, delta=0.0):
+        self.env = env
+        self.exact = exact
+        self.rng = rng
+        self.delta = delta
+        self.memo = {}
+        self.kink = math.inf   # smallest relative distance to a kink seen
+        if exact:
+            self.M = mpmath
+            self.zero, self.one = mpmath.mpf(0), mpmath.mpf(1)
+        else:
+            self.zero, self.one = 0.0, 1.0
+
+    def near(self, dist):
+        if dist < self.kink:
+            self.kink = dist
+
+    def mag_of(self, e, v):
+        """Scale of e's value: for a sum, its largest term."""
+        m = abs(v)
+        if isinstance(e, sp.Add):
+            for t in e.args:
+                if t in self.memo:
+                    m = max(m, abs(self.memo[t]))
+        return m
+
+    def rel(self, x, y):
+        s = max(abs(x), abs(y))
+        return abs(x - y) / s if s else 0.0
+
+    def ev(self, e):
+        m = self.memo.get(e)
+        if m is not None:
+            return m
+        v = self.ev1(e)
+        if not self.exact and self.delta and not isinstance(v, bool):
+            v = v * (1.0 + self.delta * (2 * self.rng.random() - 1))
+        if not isinstance(v, bool):
+            if self.exact:
+                if not mpmath.isfinite(v):
+                    raise Undefined(str(e))
+            elif not math.isfinite(v):
+                raise Undefined(str(e))
+        self.memo[e] = v
+        return v
+
+    def num(self, x):
+        if self.exact:
+            return mpmath.mpf(x)
+        return float(x)
+
+    def ev1(self, e):
+        ex = self.exact
+        if e.is_Symbol:
+            return self.num(self.env[e.name])
+        if e.is_Integer:
+            return self.num(int(e))
+        if e.is_Rational:
+            return self.num(e.p) / self.num(e.q) if ex else e.p / e.q
+        if e.is_Float:
+            return mpmath.mpf(e._mpf_) if ex else float(e)
+        if e is sp.S.true:
+            return True
+        if e is sp.S.false:
+            return False
+        if e.is_NumberSymbol:
+            return mpmath.mpf(e.evalf(50)) if ex else float(e)
+        if e in (sp.S.NaN, sp.S.ComplexInfinity, sp.S.Infinity, sp.S.NegativeInfinity):
+            raise Undefined(str(e))
+        f = e.func
+        if f is sp.Add:
+            s = self.zero
+            for t in e.args:
+                s = s + self.ev(t)
+            return s
+        if f is sp.Mul:
+            s = self.one
+            for t in e.args:
+                s = s * self.ev(t)
+            return s
+        if f is sp.Pow:
+            b, x = e.args
+            bv = self.ev(b)
+            try:
+                if x.is_Integer:
+                    n = int(x)
+                    if bv == 0 and n < 0:
+                        raise Undefined("0^neg")
+                    return bv ** n
+                if x == sp.S.Half:
+                    if bv < 0:
+                        raise Undefined("sqrt<0")
+                    return mpmath.sqrt(bv) if ex else math.sqrt(bv)
+                xv = self.ev(x)
+                if bv < 0 or (bv == 0 and xv <= 0):
+                    raise Undefined("pow")
+                return mpmath.power(bv, xv) if ex else math.pow(bv, xv)
+            except (OverflowError, ZeroDivisionError):
+                raise Undefined("pow overflow")
+        if f is sp.exp:
+            v = self.ev(e.args[0])
+            try:
+                return mpmath.exp(v) if ex else math.exp(v)
+            except OverflowError:
+                raise Undefined("exp")
+        if f is sp.log:
+            if len(e.args) != 1:
+                raise Unsupported("log with base")
+            v = self.ev(e.args[0])
+            if v <= 0:
+                raise Undefined("log")
+            return mpmath.log(v) if ex else math.log(v)
+        if f is sp.Abs or f is sp.sign or f is sp.Heaviside:
+            u = e.args[0]
+            v = self.ev(u)
+            sc = self.mag_of(u, v)
+            self.near(abs(v) / sc if sc else 0.0)
+            if f is sp.Abs:
+                return abs(v)
+            if f is sp.sign:
+                return self.num((v > 0) - (v < 0))
+            if v == 0:
+                raise Undefined("Heaviside(0)")
+            return self.one if v > 0 else self.zero
+        if f is sp.ceiling or f is sp.floor:
+            v = self.ev(e.args[0])
+            r = mpmath.nint(v) if ex else round(v)
+            self.near(abs(v - r) / max(1, abs(v)))
+            if ex:
+                return mpmath.ceil(v) if f is sp.ceiling else mpmath.floor(v)
+            return float(math.ceil(v) if f is sp.ceiling else math.floor(v))
+        if f is sp.Min or f is sp.Max:
+            vs = sorted(self.ev(t) for t in e.args)
+            if f is sp.Min:
+                self.near(self.rel(vs[0], vs[1]))
+                return vs[0]
+            self.near(self.rel(vs[-1], vs[-2]))
+            return vs[-1]
+        if f is sp.Piecewise:
+            for val, c in e.args:
+                if self.ev(c):
+                    return self.ev(val)
+            raise Undefined("Piecewise without a true branch")
+        if f in (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan):
+            x, y = self.ev(e.args[0]), self.ev(e.args[1])
+            self.near(self.rel(x, y))
+            if f is sp.StrictLessThan:
+                return bool(x < y)
+            if f is sp.LessThan:
+                return bool(x <= y)
+            if f is sp.StrictGreaterThan:
+                return bool(x > y)
+            return bool(x >= y)
+        if f is sp.Equality or f is sp.Unequality:
+            x, y = self.ev(e.args[0]), self.ev(e.args[1])
+            return bool((x == y) == (f is sp.Equality))
+        if f is sp.And:
+            return all(self.ev(t) for t in e.args)
+        if f is sp.Or:
+            return any(self.ev(t) for t in e.args)
+        if f is sp.Not:
+            return not self.ev(e.args[0])
+        if f is sp.ITE:
+            return self.ev(e.args[1]) if self.ev(e.args[0]) else self.ev(e.args[2])
+        if f is sp.Xor:
+            return sum(bool(self.ev(t)) for t in e.args) % 2 == 1
+        if f is sp.Implies:
+            return (not self.ev(e.args[0])) or bool(self.ev(e.args[1]))
+        if f is sp.Derivative and e.expr.func in (sp.ceiling, sp.floor):
+            return self.zero       # d ceil = d floor = 0 almost everywhere
+        raise Unsupported("%s (%s)" % (f.__name__, e))
+
+
+def evaluate(e, env, exact=True, rng=None, delta=0.0):
+    """(value, kink distance); value None when undefined there."""
+    ev = Evaluator(env, exact, rng, delta)
+    try:
+        v = ev.ev(e)
+    except (Undefined, ZeroDivisionError, OverflowError, ValueError):
+        return None, ev.kink
+    if isinstance(v, bool):
+        v = float(v) if not exact else mpmath.mpf(int(v))
+    return v, ev.kink
+
+
+def spread(e, env, rng, runs=4):
+    """How much e moves when every intermediate is perturbed by 1e-13."""
+    base, _ = evaluate(e, env, exact=False)
+    if base is None:
+        return math.inf
+    s = 0.0
+    for _ in range(runs):
+        v, _ = evaluate(e, env, exact=False, rng=rng, delta=1e-13)
+        if v is None:
+            return math.inf
+        s = max(s, abs(v - base))
+    return s
+
+
+def close(got, want, extra=0.0):
+    return abs(got - want) <= max(REL_TOL * abs(want), ABS_TOL, extra)
+
+
+# ------------------------------------------------------------------ TAP
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.fails = 0
+
+    def result(self, good, name, notes=()):
+        self.n += 1
+        if not good:
+            self.fails += 1
+        print("%sok %d - %s" % ("" if good else "not ", self.n, name))
+        for line in notes:
+            for part in str(line).splitlines():
+                print("# " + part)
+        sys.stdout.flush()
+
+    def done(self):
+        print("1..%d" % self.n)
+        return 0 if self.fails == 0 else 1
+
+
+def fmt_pt(env):
+    return "a=%r, b=%r, c=%r" % (env["a"], env["b"], env["c"])
+
+
+def fnum(v):
+    return "%.17g" % float(v) if v is not None else "undefined"
+
+
+# ------------------------------------------------------------------ sglsim
+def run(cmd, timeout=120):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out after %d s" % timeout
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def expr_formulas(sglsim, path, names, extra):
+    """{name: text} from one `sglsim expr` run; when the run fails, splits
+    the names to find the ones that fail, and gives those an error text."""
+    out = {}
+    rc, so, se = run([sglsim, "expr", path] + names + ["--format", "sympy"] + extra)
+    if rc == 0:
+        lines = so.splitlines()
+        for ln in lines:
+            name, sep, text = ln.partition(" = ")
+            if sep and name in names:
+                out[name] = text
+        if len(names) == 1 and names[0] not in out and len(lines) == 1:
+            out[names[0]] = lines[0]
+        missing = [n for n in names if n not in out]
+        for n in missing:
+            out[n] = None, "no formula in the output of sglsim expr"
+        return out
+    if len(names) == 1:
+        return {names[0]: (None, "sglsim expr %s exited %s: %s" % (" ".join(extra), rc,
+                                                                   se.strip()[-500:]))}
+    half = len(names) // 2
+    out.update(expr_formulas(sglsim, path, names[:half], extra))
+    out.update(expr_formulas(sglsim, path, names[half:], extra))
+    return out
+
+
+def parse_formula(text):
+    if isinstance(text, tuple):
+        return None, text[1]
+    try:
+        return sp.sympify(text, locals=dict(SYM), convert_xor=False), None
+    except Exception as ex:  # noqa: BLE001 -- any parse failure is a finding
+        return None, "sympify failed (%s: %s) on: %s" % (type(ex).__name__, ex, text)
+
+
+def read_csv(text):
+    rows = [ln.split(",") for ln in text.splitlines() if ln]
+    return rows[0], rows[1:]
+
+
+# ------------------------------------------------------------------ main
+def main():
+    sglsim = os.environ.get("SGLSIM") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "sglsim")
+    tap = Tap()
+    rng = random.Random(SEED)
+    gen = Gen(rng)
+    exprs = []
+    seen = set()
+    while len(exprs) < N_EXPR:
+        e = gen.gen(rng.randint(2, MAX_DEPTH))
+        if e.s in seen or not e.y.free_symbols:
+            continue
+        seen.add(e.s)
+        exprs.append(e)
+    names = ["m%d" % i for i in range(len(exprs))]
+    pool = [{n: round(rng.uniform(P_LO, P_HI), rng.choice((2, 6, 17))) for n in PARAMS}
+            for _ in range(POOL)]
+    for pt in pool:
+        for n in PARAMS:
+            pt[n] = min(max(pt[n], P_LO), P_HI)
+    pts_of = [rng.sample(range(POOL), PTS) for _ in exprs]
+
+    keep = os.environ.get("SGL_ORACLE_KEEP")
+    tmpdir = keep or tempfile.mkdtemp(prefix="sgl_oracle.")
+    os.makedirs(tmpdir, exist_ok=True)
+    sgl = os.path.join(tmpdir, "oracle.sgl")
+    with open(sgl, "w") as f:
+        f.write("# generated by tests/sympy_oracle.py, seed %d\n" % SEED)
+        for n in PARAMS:
+            f.write("param %s in 0.1 .. 10 = 1\n" % n)
+        for name, e in zip(names, exprs):
+            f.write("metric %s = %s\n" % (name, e.s))
+    csv = os.path.join(tmpdir, "points.csv")
+    with open(csv, "w") as f:
+        f.write("a,b,c\n")
+        for pt in pool:
+            f.write("%r,%r,%r\n" % (pt["a"], pt["b"], pt["c"]))
+
+    rc, so, se = run([sglsim, "check", sgl])
+    tap.result(rc == 0, "the generated file (%d expressions) checks" % len(exprs),
+               [] if rc == 0 else [se[-2000:]])
+
+    # one sglsim run per kind of formula
+    simp = expr_formulas(sglsim, sgl, names, [])
+    raw = expr_formulas(sglsim, sgl, names, ["--no-simplify"])
+    deriv = expr_formulas(sglsim, sgl, names, ["--diff", "a"])
+    ev_never = run([sglsim, "eval", sgl] + names + ["--points", csv, "--jit=never"])
+    ev_always = run([sglsim, "eval", sgl] + names + ["--points", csv, "--jit=always"])
+
+    # eval output
+    ev_vals = None
+    notes = []
+    if ev_never[0] == 0:
+        hdr, rows = read_csv(ev_never[1])
+        want_hdr = ["a", "b", "c"] + names
+        if hdr != want_hdr or len(rows) != POOL or any(len(r) != len(hdr) for r in rows):
+            notes.append("unexpected CSV shape: header %s..., %d rows" % (hdr[:5], len(rows)))
+        else:
+            ev_vals = [[float(x) for x in r[3:]] for r in rows]
+    else:
+        notes.append("sglsim eval --jit=never exited %s: %s" % (ev_never[0], ev_never[2][-1000:]))
+    tap.result(ev_vals is not None, "sglsim eval --points --jit=never runs", notes)
+    same = ev_always[0] == 0 and ev_always[1] == ev_never[1] and ev_never[0] == 0
+    notes = []
+    if not same:
+        if ev_always[0] != 0:
+            notes.append("--jit=always exited %s: %s" % (ev_always[0], ev_always[2][-1000:]))
+        else:
+            a_lines, n_lines = ev_always[1].splitlines(), ev_never[1].splitlines()
+            for i, (x, y) in enumerate(zip(n_lines, a_lines)):
+                if x != y:
+                    for k, (u, v) in enumerate(zip(x.split(","), y.split(","))):
+                        if u != v:
+                            notes.append("row %d column %s: never %s, always %s"
+                                         % (i, n_lines[0].split(",")[k], u, v))
+                    if len(notes) > 10:
+                        break
+    if "JIT is not available" in ev_always[2]:
+        notes.append("note: " + ev_always[2].strip())
+    tap.result(same, "sglsim eval --jit=always prints the same bytes as --jit=never", notes)
+
+    # per-expression checks
+    stats = {k: [0, 0] for k in ("simplify", "raw", "derivative", "eval")}   # compared, skipped
+    group_fail = {}
+
+    def fail(check, i, msg):
+        group_fail.setdefault((check, i // GROUP), []).append("%s = %s: %s" % (names[i], exprs[i].s, msg))
+
+    prng = random.Random(SEED + 1)
+    for i, e in enumerate(exprs):
+        name = names[i]
+        fs, why_s = parse_formula(simp[name])
+        fr, why_r = parse_formula(raw[name])
+        fd, why_d = parse_formula(deriv[name])
+        if fs is None:
+            fail("simplify", i, why_s)
+        if fr is None:
+            fail("raw", i, why_r)
+        if fd is None:
+            fail("derivative", i, why_d)
+        try:
+            dref = sp.diff(e.y, SYM["a"])
+        except Exception as ex:  # noqa: BLE001
+            dref = None
+            fail("derivative", i, "harness: sympy.diff failed: %s" % ex)
+        for k in pts_of[i]:
+            env = pool[k]
+            want, kink = evaluate(e.y, env)
+            if want is None or abs(want) > HUGE:
+                for c in stats:
+                    stats[c][1] += 1
+                continue
+            at = "at %s" % fmt_pt(env)
+            smooth = kink > KINK
+            for check, f in (("simplify", fs), ("raw", fr)):
+                if f is None:
+                    continue
+                try:
+                    got, gk = evaluate(f, env)
+                except Unsupported as ex:
+                    fail(check, i, "cannot evaluate sglsim's formula: %s" % ex)
+                    f = None
+                    continue
+                if not smooth or gk <= KINK:
+                    stats[check][1] += 1
+                    continue
+                stats[check][0] += 1
+                if got is None or not close(got, want):
+                    fail(check, i, "%s: sympy %s, sglsim %s (formula %s)"
+                         % (at, fnum(want), fnum(got), f))
+            # derivative
+            if fd is not None and dref is not None:
+                try:
+                    dw, dk = evaluate(dref, env)
+                except Unsupported as ex:
+                    fail("derivative", i, "harness: cannot evaluate sympy.diff: %s" % ex)
+                    dref = None
+                    dw = None
+                try:
+                    dg, dgk = evaluate(fd, env)
+                except Unsupported as ex:
+                    fail("derivative", i, "cannot evaluate sglsim's derivative: %s" % ex)
+                    fd = None
+                    dg = None
+                if dw is None or abs(dw) > HUGE or not smooth or dk <= KINK or dgk <= KINK \
+                        or dref is None or fd is None:
+                    stats["derivative"][1] += 1
+                else:
+                    stats["derivative"][0] += 1
+                    if dg is None or not close(dg, dw):
+                        fail("derivative", i, "%s: sympy.diff %s, sglsim %s (sglsim d/da = %s; sympy d/da = %s)"
+                             % (at, fnum(dw), fnum(dg), fd, dref))
+            # eval (doubles)
+            if ev_vals is not None:
+                got = ev_vals[k][i]
+                if not smooth:
+                    stats["eval"][1] += 1
+                    continue
+                stats["eval"][0] += 1
+                if not (math.isfinite(got) and close(got, want)):
+                    extra = spread(e.y, env, prng)
+                    if fs is not None:
+                        extra = max(extra, spread(fs, env, prng))
+                    if not (math.isfinite(got) and close(got, want, extra)):
+                        fail("eval", i, "%s: sympy %s, sglsim eval %s (conditioning allows %.3g)"
+                             % (at, fnum(want), repr(got), extra))
+
+    labels = {
+        "simplify": "simplified formula (--format sympy) equals the original",
+        "raw": "unsimplified formula (--no-simplify) equals the original",
+        "derivative": "--diff a equals sympy.diff",
+        "eval": "eval --points (doubles) equals the original",
+    }
+    ngroups = (len(exprs) + GROUP - 1) // GROUP
+    for check in ("simplify", "raw", "derivative", "eval"):
+        for gi in range(ngroups):
+            lo, hi = gi * GROUP, min(len(exprs), (gi + 1) * GROUP) - 1
+            fails = group_fail.get((check, gi), [])
+            notes = fails[:SHOW]
+            if len(fails) > SHOW:
+                notes.append("... and %d more in this group (SGL_ORACLE_VERBOSE=1 lists all)"
+                             % (len(fails) - SHOW))
+            tap.result(not fails, "%s: m%d..m%d" % (labels[check], lo, hi), notes)
+    # the checks must not pass by skipping everything
+    for check, (done, skipped) in stats.items():
+        total = done + skipped
+        frac = done / total if total else 0.0
+        tap.result(frac >= 0.6, "%s: %d of %d points compared (%.0f%%), the rest skipped"
+                   % (check, done, total, 100 * frac))
+    if not keep:
+        for fn in os.listdir(tmpdir):
+            os.unlink(os.path.join(tmpdir, fn))
+        os.rmdir(tmpdir)
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
