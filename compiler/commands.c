@@ -39,10 +39,19 @@ typedef struct Roots {
 	int n;
 } Roots;
 
-/* Parses, checks and lowers each expression text; false after errors. */
-static bool lower_all(Session *s, const DriverOpts *o, const char *const *texts, int n, Roots *r)
+/* Parses, checks and lowers each expression text; false after errors.
+ * With all_params, every free param of the file is an input, in
+ * declaration order, whether the expressions use it or not (a stable
+ * layout for the compile ABI). */
+static bool lower_all(Session *s, const DriverOpts *o, const char *const *texts, int n, Roots *r,
+		      bool all_params)
 {
 	dag_init(&r->g);
+	if (all_params)
+		for (AstNode *it = s->prog.root->root->kids; it; it = it->next) {
+			Symbol *p = it->kind == AST_PARAM ? it->aux : NULL;
+			if (p && !p->bound) dag_add_param(&r->g, p->name, p->type.dim);
+		}
 	bool bound = o->for_d != NULL;
 	if (bound && !sema_bind_contexts(s->sema, o->for_d, o->with_w, r->ctx)) return false;
 	lower_init(&r->L, s->sema, &r->g, bound ? r->ctx : NULL);
@@ -91,7 +100,7 @@ int cmd_expr(const DriverOpts *o, const ExprOpts *x)
 	session_open(&s, o, o->files[0]);
 	Roots r = {0};
 	int status = 1;
-	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
 	status = 0;
 	for (int i = 0; i < r.n; i++) {
 		NodeId n = r.nodes[i];
@@ -326,7 +335,7 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 	BcProgram *p = NULL;
 	Csv csv = {0};
 	double *in = NULL, *out = NULL;
-	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
 	p = bc_compile(&r.g, r.nodes, (uint32_t)r.n);
 	uint32_t np = r.g.nparams;
 	size_t npoints = 1;
@@ -464,7 +473,7 @@ int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x)
 	Roots r = {0};
 	int status = 1;
 	double *values = NULL;
-	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r)) goto done;
+	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
 	if (x->simplify)
 		for (int i = 0; i < r.n; i++) r.nodes[i] = dag_simplify(&r.g, r.nodes[i]);
 	GraphOptions go = {NULL, x->max_nodes > 0 ? (size_t)x->max_nodes : 0};
@@ -495,6 +504,66 @@ int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x)
 	status = 0;
 done:
 	free(values);
+	if (r.nodes) roots_free(&r);
+	session_close(&s);
+	return status;
+}
+
+/* -------------------------------------------------------------- compile */
+
+int cmd_compile(const DriverOpts *o, const CompileOpts *x)
+{
+	if (!x->out) {
+		fprintf(stderr, "sglsim: compile needs -o FILE.so\n");
+		return 2;
+	}
+	Session s;
+	session_open(&s, o, o->files[0]);
+	Roots r = {0};
+	int status = 1;
+	BcProgram *p = NULL;
+	const char **texts = NULL;
+	int n = o->nfiles - 1;
+	if (!s.ok) goto done;
+	if (n > 0) {
+		texts = xmalloc((size_t)n * sizeof *texts);
+		memcpy(texts, o->files + 1, (size_t)n * sizeof *texts);
+	} else {
+		/* every metric of the file, in order */
+		texts = xmalloc(sizeof *texts);
+		for (AstNode *it = s.prog.root->root->kids; it; it = it->next)
+			if (it->kind == AST_METRIC) {
+				texts = xrealloc(texts, (size_t)(n + 1) * sizeof *texts);
+				texts[n++] = it->name;
+			}
+		if (n == 0) {
+			fprintf(stderr, "sglsim: error: %s has no metric to compile; name expressions after the file\n",
+				o->files[0]);
+			goto done;
+		}
+	}
+	if (!lower_all(&s, o, texts, n, &r, true)) goto done;
+	p = bc_compile(&r.g, r.nodes, (uint32_t)r.n);
+	const char **pn = xmalloc((r.g.nparams + 1) * sizeof *pn);
+	const char **units = xmalloc(((size_t)r.n + 1) * sizeof *units);
+	for (uint32_t k = 0; k < r.g.nparams; k++) pn[k] = r.g.params[k].name;
+	for (int k = 0; k < r.n; k++) {
+		char u[64];
+		dim_format(r.dims[k], u, sizeof u);
+		units[k] = arena_strdup(&s.prog.arena, u);
+	}
+	char *why = NULL;
+	if (jit_compile_to_file(p, pn, r.names, units, x->out, x->header, &why) != 0) {
+		fprintf(stderr, "sglsim: error: cannot compile to %s: %s\n", x->out, why ? why : "unknown reason");
+		free(why);
+	} else {
+		status = 0;
+	}
+	free(pn);
+	free(units);
+done:
+	free(texts);
+	bc_free(p);
 	if (r.nodes) roots_free(&r);
 	session_close(&s);
 	return status;

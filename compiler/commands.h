@@ -3,6 +3,7 @@
  *   sglsim expr FILE EXPR [--format F] [--diff P] [--stats] [-D P=V]...
  *   sglsim eval FILE EXPR... [--points in.csv] [--json] [--jit=auto|always|never]
  *   sglsim graph FILE EXPR... -o out.{dot,svg,png,mmd} [--values] [--simplify]
+ *   sglsim compile FILE [EXPR...] -o lib.so [--header out.h]
  *
  * EXPR is a metric's or const's name or any expression over the file's
  * names.  --for D --with W binds a deployment and workload for metrics
@@ -33,7 +34,13 @@ typedef struct GraphCmdOpts {
 	long max_nodes;
 } GraphCmdOpts;
 
+typedef struct CompileOpts {
+	const char *out;        /* -o lib.so */
+	const char *header;     /* --header out.h, or NULL */
+} CompileOpts;
+
 int cmd_expr(const DriverOpts *o, const ExprOpts *x);
+int cmd_compile(const DriverOpts *o, const CompileOpts *x);
 int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x);
 int cmd_eval(const DriverOpts *o, const EvalOpts *x);
 

@@ -55,7 +55,8 @@
  * runs never load a half-written library.  The folder is used only when
  * it belongs to this user and nobody else may write to it (it holds code
  * that gets loaded); otherwise, or when it cannot be created, the compile
- * happens in memory.
+ * happens in memory.  Nothing evicts old files: deleting the folder is
+ * always safe.
  *
  * Costs: TOOLCHAIN.md measured ~45 ms per context and ~14 ms per extra
  * function in it, hence one context holding everything, and ~0.04 ms to
@@ -223,6 +224,8 @@ static int jit_flags(const char **v)
 	v[n++] = "-fno-math-errno";
 	v[n++] = "-fno-trapping-math";
 #if defined(__x86_64__) && defined(__GNUC__)
+	/* x86-64-v3 is AVX2 plus FMA, BMI2, ...: ask for all that GCC would
+	 * use, so that no AVX2 CPU without them gets an illegal instruction */
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
 	    && __builtin_cpu_supports("bmi2"))
 		v[n++] = "-march=x86-64-v3";

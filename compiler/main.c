@@ -31,6 +31,7 @@ static const char *usage_main =
 	"  expr FILE EXPR  print the simplified formula of a metric or expression\n"
 	"  eval FILE EXPR...  evaluate metrics or expressions (at CSV rows with --points)\n"
 	"  graph FILE EXPR... -o OUT  draw formulas (.dot, .svg, .png, .mmd)\n"
+	"  compile FILE [EXPR...] -o LIB.so  native library of the formulas (C ABI)\n"
 	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
 	"\n"
 	"Run 'sglsim COMMAND --help' for a command's options.\n"
@@ -107,6 +108,23 @@ static const char *usage_graph =
 	"  --for D --with W       bind a deployment and workload for metrics\n"
 	"  -h, --help             show this help\n";
 
+static const char *usage_compile =
+	"usage: sglsim compile FILE [EXPR...] -o LIB.so [--header OUT.h]\n"
+	"\n"
+	"Compiles the formulas of each EXPR (default: every metric of FILE) to a\n"
+	"shared library with a stable C ABI, for other programs to call:\n"
+	"  int  sglsim_eval(const double *params, double *metrics);\n"
+	"  void sglsim_eval_batch(long n, const double *params, double *metrics);\n"
+	"plus sglsim_param_names, sglsim_metric_names, sglsim_metric_units and\n"
+	"their counts.  Params and results are in base units.\n"
+	"\n"
+	"options:\n"
+	"  -o LIB.so              the library to write\n"
+	"  --header OUT.h         also write the header declaring the ABI\n"
+	"  -D, --bind NAME=VALUE  fix a param (it is no longer an input)\n"
+	"  --for D --with W       bind a deployment and workload for metrics\n"
+	"  -h, --help             show this help\n";
+
 static const char *usage_doc =
 	"usage: sglsim doc TABLE\n"
 	"\n"
@@ -170,13 +188,16 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "expr")) usage = usage_expr;
 	else if (!strcmp(cmd, "eval")) usage = usage_eval;
 	else if (!strcmp(cmd, "graph")) usage = usage_graph;
+	else if (!strcmp(cmd, "compile")) usage = usage_compile;
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
 	DriverOpts o = {0};
 	ExprOpts xo = {0};
 	EvalOpts vo = {0};
 	GraphCmdOpts go = {0};
-	bool compiler_cmd = usage == usage_expr || usage == usage_eval || usage == usage_graph;
+	CompileOpts co = {0};
+	bool compiler_cmd = usage == usage_expr || usage == usage_eval || usage == usage_graph ||
+			    usage == usage_compile;
 	o.files = calloc((size_t)argc, sizeof *o.files);
 	o.binds = calloc((size_t)argc, sizeof *o.binds);
 	if (!o.files || !o.binds) return 2;
@@ -206,6 +227,10 @@ int main(int argc, char **argv)
 			xo.raw = true;
 		} else if (usage == usage_eval && !strcmp(a, "--points") && i + 1 < argc) {
 			vo.points = argv[++i];
+		} else if (usage == usage_compile && !strcmp(a, "-o") && i + 1 < argc) {
+			co.out = argv[++i];
+		} else if (usage == usage_compile && !strcmp(a, "--header") && i + 1 < argc) {
+			co.header = argv[++i];
 		} else if (usage == usage_graph && !strcmp(a, "-o") && i + 1 < argc) {
 			go.out = argv[++i];
 		} else if (usage == usage_graph && !strcmp(a, "--values")) {
@@ -241,7 +266,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.nfiles == 0) return usage_error(usage, "%s", "no input file");
-	if (compiler_cmd && o.nfiles < 2) return usage_error(usage, "%s", "give FILE and at least one EXPR");
+	if (compiler_cmd && usage != usage_compile && o.nfiles < 2)
+		return usage_error(usage, "%s", "give FILE and at least one EXPR");
+	if (usage == usage_compile) return cmd_compile(&o, &co);
 	if (compiler_cmd && (!o.for_d) != (!o.with_w))
 		return usage_error(usage, "%s", "--for D and --with W go together");
 	if (usage == usage_expr) return cmd_expr(&o, &xo);

@@ -40,6 +40,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 
 try:
     import mpmath
@@ -93,6 +94,42 @@ def num_text(v):
     return str(v) if isinstance(v, int) else repr(v)
 
 
+# The original is built unevaluated (evaluate=False): exactly the tree the
+# generator wrote, without SymPy's canonicalization, and fast to build.
+def s_add(x, y):
+    return sp.Add(x, y, evaluate=False)
+
+
+def s_neg(x):
+    return sp.Mul(sp.S.NegativeOne, x, evaluate=False)
+
+
+def s_sub(x, y):
+    return sp.Add(x, s_neg(y), evaluate=False)
+
+
+def s_mul(x, y):
+    return sp.Mul(x, y, evaluate=False)
+
+
+def s_pow(x, n):
+    return sp.Pow(x, n, evaluate=False)
+
+
+def s_div(x, y):
+    return sp.Mul(x, s_pow(y, sp.S.NegativeOne), evaluate=False)
+
+
+def s_fn(f, *xs):
+    return f(*xs, evaluate=False)
+
+
+# Conditions are built evaluated: SymPy fails on some unevaluated ones
+# (an unevaluated 1 >= 10 inside a Piecewise makes sympy.diff divide by 0).
+def s_if(c, x, y):
+    return sp.Piecewise((x, c), (y, True), evaluate=False)
+
+
 def ival_mul(x, y):
     ps = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi]
     return min(ps), max(ps)
@@ -112,6 +149,26 @@ def ival_pow_int(x, n):
 class Gen:
     def __init__(self, rng):
         self.r = rng
+        self.noif = 0    # > 0: no `if` here (inside most comparisons)
+        self.recent = []  # subexpressions of the current expression, for reuse
+
+    def top(self, d):
+        """One expression.  Subexpressions are sometimes used again, so
+        like terms, x - x, x / x and powers of the same base are common."""
+        self.recent = []
+        return self.gen(d)
+
+    def reuse(self, positive):
+        if not self.recent or self.r.random() >= 0.1:
+            return None
+        cands = [e for e in self.recent
+                 if (not positive or e.lo >= 1e-3) and not (self.noif and "(if " in e.s)]
+        return self.r.choice(cands) if cands else None
+
+    def keep(self, e):
+        if len(e.s) < 120:
+            self.recent.append(e)
+        return e
 
     # leaves
     def param(self):
@@ -132,20 +189,32 @@ class Gen:
     def gen(self, d):
         if d <= 0 or self.r.random() < 0.12:
             return self.leaf()
+        e = self.reuse(False)
+        if e is not None:
+            return e
         for _ in range(10):
-            e = self.build(self.r.choices(OPS, OPW)[0], d)
+            op = self.r.choices(OPS, OPW)[0]
+            if op == "if" and self.noif:
+                continue
+            e = self.build(op, d)
             if e is not None and e.mag() <= BOUND:
-                return e
+                return self.keep(e)
         return self.leaf()
 
     # strictly positive (lo >= 1e-3)
     def pos(self, d):
         if d <= 0 or self.r.random() < 0.2:
             return self.pos_leaf()
+        e = self.reuse(True)
+        if e is not None:
+            return e
         for _ in range(10):
-            e = self.build_pos(self.r.choices(POPS, POPW)[0], d)
+            op = self.r.choices(POPS, POPW)[0]
+            if op == "if" and self.noif:
+                continue
+            e = self.build_pos(op, d)
             if e is not None and e.lo >= 1e-3 and e.mag() <= BOUND:
-                return e
+                return self.keep(e)
         return self.pos_leaf()
 
     # nonzero: bounded away from 0 (for divisors and negative powers)
@@ -157,13 +226,22 @@ class Gen:
             return self.pos(d)
         k = self.const()
         if self.r.random() < 0.5:   # |x| + k
-            return E("(abs(%s) + %s)" % (x.s, k.s), sp.Abs(x.y) + k.y,
+            return E("(abs(%s) + %s)" % (x.s, k.s), s_add(s_fn(sp.Abs, x.y), k.y),
                      k.lo, max(abs(x.lo), abs(x.hi)) + k.hi)
         lo, hi = ival_pow_int(x, 2)     # x^2 + k
-        return E("((%s ^ 2) + %s)" % (x.s, k.s), x.y ** 2 + k.y, lo + k.lo, hi + k.hi)
+        return E("((%s ^ 2) + %s)" % (x.s, k.s), s_add(s_pow(x.y, sp.Integer(2)), k.y), lo + k.lo, hi + k.hi)
 
     def cond(self, d):
-        """A boolean: comparisons, sometimes combined with and/or/not."""
+        """A boolean: comparisons, sometimes combined with and/or/not.  An
+        `if` inside a comparison is rare: SymPy is very slow on those."""
+        inner = self.r.random() >= 0.04
+        self.noif += inner
+        try:
+            return self.cond1(d)
+        finally:
+            self.noif -= inner
+
+    def cond1(self, d):
         r = self.r.random()
         if r < 0.12 and d >= 2:
             x, y = self.cond(d - 1), self.cond(d - 1)
@@ -176,8 +254,8 @@ class Gen:
         if r < 0.23:     # integer-valued sides: == and != are meaningful
             x, y = self.gen(d - 1), self.gen(d - 1)
             fx, fy = self.r.choice(("floor", "ceil")), self.r.choice(("floor", "ceil"))
-            sx = sp.floor(x.y) if fx == "floor" else sp.ceiling(x.y)
-            sy = sp.floor(y.y) if fy == "floor" else sp.ceiling(y.y)
+            sx = s_fn(sp.floor if fx == "floor" else sp.ceiling, x.y)
+            sy = s_fn(sp.floor if fy == "floor" else sp.ceiling, y.y)
             if self.r.random() < 0.5:
                 return "(%s(%s) == %s(%s))" % (fx, x.s, fy, y.s), sp.Eq(sx, sy)
             return "(%s(%s) != %s(%s))" % (fx, x.s, fy, y.s), sp.Ne(sx, sy)
@@ -190,34 +268,34 @@ class Gen:
         r, g = self.r, self.gen
         if op == "add":
             x, y = g(d - 1), g(d - 1)
-            return E("(%s + %s)" % (x.s, y.s), x.y + y.y, x.lo + y.lo, x.hi + y.hi)
+            return E("(%s + %s)" % (x.s, y.s), s_add(x.y, y.y), x.lo + y.lo, x.hi + y.hi)
         if op == "sub":
             x, y = g(d - 1), g(d - 1)
-            return E("(%s - %s)" % (x.s, y.s), x.y - y.y, x.lo - y.hi, x.hi - y.lo)
+            return E("(%s - %s)" % (x.s, y.s), s_sub(x.y, y.y), x.lo - y.hi, x.hi - y.lo)
         if op == "mul":
             x, y = g(d - 1), g(d - 1)
-            return E("(%s * %s)" % (x.s, y.s), x.y * y.y, *ival_mul(x, y))
+            return E("(%s * %s)" % (x.s, y.s), s_mul(x.y, y.y), *ival_mul(x, y))
         if op == "div":
             x, y = g(d - 1), self.nonzero(d - 1)
             inv = E("", None, min(1 / y.lo, 1 / y.hi), max(1 / y.lo, 1 / y.hi))
-            return E("(%s / %s)" % (x.s, y.s), x.y / y.y, *ival_mul(x, inv))
+            return E("(%s / %s)" % (x.s, y.s), s_div(x.y, y.y), *ival_mul(x, inv))
         if op == "neg":
             x = g(d - 1)
-            return E("(-%s)" % x.s, -x.y, -x.hi, -x.lo)
+            return E("(-%s)" % x.s, s_neg(x.y), -x.hi, -x.lo)
         if op == "powi":
             n = r.choice(INT_EXP)
             x = self.nonzero(d - 1) if n < 0 else g(d - 1)
             if x.mag() ** abs(n) > BOUND:
                 return None
             return E("(%s ^ %s)" % (x.s, n if n > 0 else "(%d)" % n),
-                     x.y ** sp.Integer(n), *ival_pow_int(x, n))
+                     s_pow(x.y, sp.Integer(n)), *ival_pow_int(x, n))
         if op == "powf":
             return self.build_pos("powf", d)
         if op in ("min", "max"):
             k = 3 if r.random() < 0.15 else 2
             xs = [g(d - 1) for _ in range(k)]
             f, sf = (min, sp.Min) if op == "min" else (max, sp.Max)
-            return E("%s(%s)" % (op, ", ".join(x.s for x in xs)), sf(*[x.y for x in xs]),
+            return E("%s(%s)" % (op, ", ".join(x.s for x in xs)), s_fn(sf, *[x.y for x in xs]),
                      f(x.lo for x in xs), f(x.hi for x in xs))
         if op == "clamp":
             x = g(d - 1)
@@ -225,7 +303,7 @@ class Gen:
             hi = lo + r.choice([0.5, 1, 2.5, 4])
             return E("clamp(%s, %s, %s)" % (x.s, num_text(lo) if lo > 0 else "(%s)" % num_text(lo),
                                              num_text(hi)),
-                     sp.Min(sp.Max(x.y, num_sym(lo)), num_sym(hi)),
+                     s_fn(sp.Min, s_fn(sp.Max, x.y, num_sym(lo)), num_sym(hi)),
                      min(max(x.lo, lo), hi), min(max(x.hi, lo), hi))
         if op == "abs":
             x = g(d - 1)
@@ -235,36 +313,36 @@ class Gen:
                 lo, hi = -x.hi, -x.lo
             else:
                 lo, hi = 0.0, x.mag()
-            return E("abs(%s)" % x.s, sp.Abs(x.y), lo, hi)
+            return E("abs(%s)" % x.s, s_fn(sp.Abs, x.y), lo, hi)
         if op in ("ceil", "floor"):
             x = g(d - 1)
             f, sf = (math.ceil, sp.ceiling) if op == "ceil" else (math.floor, sp.floor)
-            return E("%s(%s)" % (op, x.s), sf(x.y), math.floor(x.lo), math.ceil(x.hi))
+            return E("%s(%s)" % (op, x.s), s_fn(sf, x.y), math.floor(x.lo), math.ceil(x.hi))
         if op in ("sqrt", "log", "exp"):
             return self.build_pos(op, d) if op != "log" else self.build_log(d)
         if op == "if":
             c = self.cond(d - 1)
             x, y = g(d - 1), g(d - 1)
             return E("(if %s then %s else %s)" % (c[0], x.s, y.s),
-                     sp.Piecewise((x.y, c[1]), (y.y, True)),
+                     s_if(c[1], x.y, y.y),
                      min(x.lo, y.lo), max(x.hi, y.hi))
         raise AssertionError(op)
 
     def build_log(self, d):
         x = self.pos(d - 1)
-        return E("log(%s)" % x.s, sp.log(x.y), math.log(x.lo), math.log(x.hi))
+        return E("log(%s)" % x.s, s_fn(sp.log, x.y), math.log(x.lo), math.log(x.hi))
 
     def build_pos(self, op, d):
         r, p = self.r, self.pos
         if op == "add":
             x, y = p(d - 1), p(d - 1)
-            return E("(%s + %s)" % (x.s, y.s), x.y + y.y, x.lo + y.lo, x.hi + y.hi)
+            return E("(%s + %s)" % (x.s, y.s), s_add(x.y, y.y), x.lo + y.lo, x.hi + y.hi)
         if op == "mul":
             x, y = p(d - 1), p(d - 1)
-            return E("(%s * %s)" % (x.s, y.s), x.y * y.y, x.lo * y.lo, x.hi * y.hi)
+            return E("(%s * %s)" % (x.s, y.s), s_mul(x.y, y.y), x.lo * y.lo, x.hi * y.hi)
         if op == "div":
             x, y = p(d - 1), p(d - 1)
-            return E("(%s / %s)" % (x.s, y.s), x.y / y.y, x.lo / y.hi, x.hi / y.lo)
+            return E("(%s / %s)" % (x.s, y.s), s_div(x.y, y.y), x.lo / y.hi, x.hi / y.lo)
         if op == "powf":
             f = r.choice(FRAC_EXP)
             x = p(d - 1)
@@ -273,36 +351,50 @@ class Gen:
             if max(ends) > BOUND:
                 return None
             return E("(%s ^ %s)" % (x.s, f if fv > 0 else "(%s)" % f),
-                     x.y ** sp.Rational(f), min(ends), max(ends))
+                     s_pow(x.y, sp.Rational(f)), min(ends), max(ends))
         if op == "sqrt":
             x = p(d - 1) if r.random() < 0.8 else self.gen(d - 1)
             if x.lo < 0:      # sqrt(abs(x))
-                return E("sqrt(abs(%s))" % x.s, sp.sqrt(sp.Abs(x.y)), 0.0, math.sqrt(x.mag()))
-            return E("sqrt(%s)" % x.s, sp.sqrt(x.y), math.sqrt(x.lo), math.sqrt(x.hi))
+                return E("sqrt(abs(%s))" % x.s, s_pow(s_fn(sp.Abs, x.y), sp.S.Half), 0.0, math.sqrt(x.mag()))
+            return E("sqrt(%s)" % x.s, s_pow(x.y, sp.S.Half), math.sqrt(x.lo), math.sqrt(x.hi))
         if op == "exp":
             x = self.gen(d - 1)
             if x.hi <= 6 and x.lo >= -30:
-                return E("exp(%s)" % x.s, sp.exp(x.y), math.exp(x.lo), math.exp(x.hi))
+                return E("exp(%s)" % x.s, s_fn(sp.exp, x.y), math.exp(x.lo), math.exp(x.hi))
             for k in (0.1, 0.01, 0.001, 0.0001, 1e-5):
                 if x.hi * k <= 6 and x.lo * k >= -30:
-                    return E("exp((%s * %s))" % (x.s, repr(k)), sp.exp(x.y * sp.Float(k)),
+                    return E("exp((%s * %s))" % (x.s, repr(k)), s_fn(sp.exp, s_mul(x.y, sp.Float(k))),
                              math.exp(x.lo * k), math.exp(x.hi * k))
             return None
         if op in ("min", "max"):
             x, y = p(d - 1), p(d - 1)
             f, sf = (min, sp.Min) if op == "min" else (max, sp.Max)
-            return E("%s(%s, %s)" % (op, x.s, y.s), sf(x.y, y.y), f(x.lo, y.lo), f(x.hi, y.hi))
+            return E("%s(%s, %s)" % (op, x.s, y.s), s_fn(sf, x.y, y.y), f(x.lo, y.lo), f(x.hi, y.hi))
         if op == "abs":
             x, k = self.gen(d - 1), self.const()
-            return E("(abs(%s) + %s)" % (x.s, k.s), sp.Abs(x.y) + k.y, k.lo, x.mag() + k.hi)
+            return E("(abs(%s) + %s)" % (x.s, k.s), s_add(s_fn(sp.Abs, x.y), k.y), k.lo, x.mag() + k.hi)
         if op == "ceil":
             x = p(d - 1)
-            return E("ceil(%s)" % x.s, sp.ceiling(x.y), max(1, math.ceil(x.lo)), math.ceil(x.hi))
+            return E("ceil(%s)" % x.s, s_fn(sp.ceiling, x.y), max(1, math.ceil(x.lo)), math.ceil(x.hi))
+        if op == "sq":        # an even power of a negative or positive base
+            x = self.nonzero(d - 1)
+            n = self.r.choice((2, 2, 4))
+            if x.mag() ** n > BOUND:
+                return None
+            return E("(%s ^ %d)" % (x.s, n), s_pow(x.y, sp.Integer(n)), *ival_pow_int(x, n))
+        if op == "explog":    # exp(log(x)), log(exp(x)) + k
+            x = p(d - 1)
+            if self.r.random() < 0.5:
+                return E("exp(log(%s))" % x.s, s_fn(sp.exp, s_fn(sp.log, x.y)), x.lo, x.hi)
+            if x.hi > 30:
+                return None
+            return E("(log(exp(%s)) + 1)" % x.s, s_add(s_fn(sp.log, s_fn(sp.exp, x.y)), sp.Integer(1)),
+                     x.lo + 1, x.hi + 1)
         if op == "if":
             c = self.cond(d - 1)
             x, y = p(d - 1), p(d - 1)
             return E("(if %s then %s else %s)" % (c[0], x.s, y.s),
-                     sp.Piecewise((x.y, c[1]), (y.y, True)),
+                     s_if(c[1], x.y, y.y),
                      min(x.lo, y.lo), max(x.hi, y.hi))
         raise AssertionError(op)
 
@@ -312,7 +404,8 @@ OPS, OPW = zip(*[("add", 10), ("sub", 10), ("mul", 10), ("div", 7), ("neg", 3),
                  ("abs", 4), ("ceil", 2), ("floor", 2), ("sqrt", 3), ("log", 3),
                  ("exp", 3), ("if", 5)])
 POPS, POPW = zip(*[("add", 8), ("mul", 8), ("div", 6), ("powf", 4), ("sqrt", 3),
-                   ("exp", 3), ("min", 3), ("max", 3), ("abs", 3), ("ceil", 1), ("if", 3)])
+                   ("exp", 3), ("min", 3), ("max", 3), ("abs", 3), ("ceil", 1), ("if", 3),
+                   ("sq", 3), ("explog", 1)])
 
 # ------------------------------------------------------------------ evaluator
 # Evaluates a SymPy expression tree at one point, either in mpmath (exact
@@ -382,6 +475,13 @@ class Evaluator:
         if self.exact:
             return mpmath.mpf(x)
         return float(x)
+
+    @staticmethod
+    def step_derivative(e):
+        """Derivative(ceiling(u), x), or Subs of one: sympy.diff leaves these."""
+        if isinstance(e, sp.Subs):
+            e = e.expr
+        return isinstance(e, sp.Derivative) and e.expr.func in (sp.ceiling, sp.floor)
 
     def ev1(self, e):
         ex = self.exact
@@ -500,7 +600,7 @@ class Evaluator:
             return sum(bool(self.ev(t)) for t in e.args) % 2 == 1
         if f is sp.Implies:
             return (not self.ev(e.args[0])) or bool(self.ev(e.args[1]))
-        if f is sp.Derivative and e.expr.func in (sp.ceiling, sp.floor):
+        if (f is sp.Derivative or f is sp.Subs) and self.step_derivative(e):
             return self.zero       # d ceil = d floor = 0 almost everywhere
         raise Unsupported("%s (%s)" % (f.__name__, e))
 
@@ -600,13 +700,37 @@ def expr_formulas(sglsim, path, names, extra):
     return out
 
 
-def parse_formula(text):
+def _min(*xs):
+    return sp.Min(*xs, evaluate=False)
+
+
+def _max(*xs):
+    return sp.Max(*xs, evaluate=False)
+
+
+# sympify with the params as symbols, evaluate=False (the tree as printed,
+# not SymPy's rewriting of it) and Min/Max unevaluated too (SymPy's
+# reduction of Min/Max arguments would take most of the run time).  Every
+# 10th formula is also parsed the default way, sympify(text, locals=params).
+PARSE_LOCALS = dict(SYM, Min=_min, Max=_max)
+
+
+def parse_formula(text, also_default=False):
     if isinstance(text, tuple):
         return None, text[1]
     try:
-        return sp.sympify(text, locals=dict(SYM), convert_xor=False), None
-    except Exception as ex:  # noqa: BLE001 -- any parse failure is a finding
-        return None, "sympify failed (%s: %s) on: %s" % (type(ex).__name__, ex, text)
+        f = sp.sympify(text, locals=dict(PARSE_LOCALS), convert_xor=False, evaluate=False)
+    except Exception:  # noqa: BLE001 -- SymPy trips on some unevaluated trees
+        also_default = True     # (1 >= 10 unevaluated, deep nesting): use the default
+        f = None
+    if also_default:
+        try:
+            g = sp.sympify(text, locals=dict(SYM), convert_xor=False)
+        except Exception as ex:  # noqa: BLE001 -- any parse failure is a finding
+            return None, "sympify failed (%s: %s) on: %s" % (type(ex).__name__, ex, text)
+        if f is None:
+            f = g
+    return f, None
 
 
 def read_csv(text):
@@ -614,8 +738,138 @@ def read_csv(text):
     return rows[0], rows[1:]
 
 
+CHECKS = ("simplify", "raw", "derivative", "eval")
+WORK = {}
+
+
+def check_range(bounds):
+    """Checks expressions lo..hi-1 of WORK; returns ([((check, group),
+    [messages])], {check: [compared, skipped]})."""
+    lo, hi = bounds
+    exprs, names, pool = WORK["exprs"], WORK["names"], WORK["pool"]
+    ev_vals = WORK["ev_vals"]
+    stats = {k: [0, 0] for k in CHECKS}
+    group_fail = {}
+
+    def fail(check, i, msg):
+        group_fail.setdefault((check, i // GROUP), []).append(
+            "%s = %s: %s" % (names[i], exprs[i].s, msg))
+
+    prng = random.Random(SEED + 1 + lo)
+    slow = []
+    for i in range(lo, hi):
+        t_start = time.time()
+        if slow and os.environ.get("SGL_ORACLE_TIMES"):
+            slow.sort()
+            del slow[:-3]
+        e, name = exprs[i], names[i]
+        fs, why = parse_formula(WORK["simp"][name], i % 10 == 0)
+        if fs is None:
+            fail("simplify", i, why)
+        fr, why = parse_formula(WORK["raw"][name], i % 10 == 5)
+        if fr is None:
+            fail("raw", i, why)
+        fd, why = parse_formula(WORK["deriv"][name], i % 10 == 0)
+        if fd is None:
+            fail("derivative", i, why)
+        try:
+            dref = sp.diff(e.y, SYM["a"])
+        except Exception:  # noqa: BLE001 -- SymPy trips on some unevaluated trees
+            try:
+                dref = sp.diff(e.y.doit(), SYM["a"])
+            except Exception as ex:  # noqa: BLE001
+                dref = None
+                fail("derivative", i, "harness: sympy.diff failed: %s" % ex)
+        for k in WORK["pts_of"][i]:
+            env = pool[k]
+            want, kink = evaluate(e.y, env)
+            if want is None or abs(want) > HUGE:
+                for c in stats:
+                    stats[c][1] += 1
+                continue
+            at = "at %s" % fmt_pt(env)
+            smooth = kink > KINK
+            for check, f in (("simplify", fs), ("raw", fr)):
+                if f is None:
+                    stats[check][1] += 1
+                    continue
+                try:
+                    got, gk = evaluate(f, env)
+                except Unsupported as ex:
+                    fail(check, i, "cannot evaluate sglsim's formula: %s" % ex)
+                    if check == "simplify":
+                        fs = None
+                    else:
+                        fr = None
+                    stats[check][1] += 1
+                    continue
+                if not smooth or gk <= KINK:
+                    stats[check][1] += 1
+                    continue
+                stats[check][0] += 1
+                if got is None or not close(got, want):
+                    fail(check, i, "%s: sympy %s, sglsim %s (formula %s)"
+                         % (at, fnum(want), fnum(got), f))
+            # derivative
+            dw = dg = None
+            dk = dgk = 0.0
+            if dref is not None:
+                try:
+                    dw, dk = evaluate(dref, env)
+                except Unsupported as ex:
+                    fail("derivative", i, "harness: cannot evaluate sympy.diff: %s" % ex)
+                    dref = None
+            if fd is not None:
+                try:
+                    dg, dgk = evaluate(fd, env)
+                except Unsupported as ex:
+                    fail("derivative", i, "cannot evaluate sglsim's derivative: %s" % ex)
+                    fd = None
+            if dref is None or fd is None or dw is None or abs(dw) > HUGE or not smooth \
+                    or dk <= KINK or dgk <= KINK:
+                stats["derivative"][1] += 1
+            else:
+                stats["derivative"][0] += 1
+                if dg is None or not close(dg, dw):
+                    fail("derivative", i, "%s: sympy.diff %s, sglsim %s (sglsim d/da = %s; "
+                         "sympy d/da = %s)" % (at, fnum(dw), fnum(dg), fd, dref))
+            # eval (doubles)
+            if ev_vals is None:
+                continue
+            if not smooth:
+                stats["eval"][1] += 1
+                continue
+            got = ev_vals[k][i]
+            stats["eval"][0] += 1
+            if not (math.isfinite(got) and close(got, want)):
+                extra = spread(e.y, env, prng)
+                if fs is not None:
+                    extra = max(extra, spread(fs, env, prng))
+                if not (math.isfinite(got) and close(got, want, extra)):
+                    fail("eval", i, "%s: sympy %s, sglsim eval %r (conditioning allows %.3g)"
+                         % (at, fnum(want), got, extra))
+        slow.append((time.time() - t_start, name))
+    if os.environ.get("SGL_ORACLE_TIMES"):
+        slow.sort()
+        for t, n in slow[-3:]:
+            sys.stderr.write("#   slowest: %s %.2f s\n" % (n, t))
+    return list(group_fail.items()), stats
+
+
 # ------------------------------------------------------------------ main
+_t0 = [0.0]
+
+
+def timer(what):
+    """SGL_ORACLE_TIMES=1: how long each phase took, on stderr."""
+    now = time.time()
+    if os.environ.get("SGL_ORACLE_TIMES") and _t0[0]:
+        sys.stderr.write("# %-36s %6.2f s\n" % (what, now - _t0[0]))
+    _t0[0] = now
+
+
 def main():
+    timer("start")
     sglsim = os.environ.get("SGLSIM") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "sglsim")
     tap = Tap()
@@ -624,7 +878,7 @@ def main():
     exprs = []
     seen = set()
     while len(exprs) < N_EXPR:
-        e = gen.gen(rng.randint(2, MAX_DEPTH))
+        e = gen.top(rng.randint(2, MAX_DEPTH))
         if e.s in seen or not e.y.free_symbols:
             continue
         seen.add(e.s)
@@ -653,16 +907,40 @@ def main():
         for pt in pool:
             f.write("%r,%r,%r\n" % (pt["a"], pt["b"], pt["c"]))
 
+    timer("generate")
     rc, so, se = run([sglsim, "check", sgl])
     tap.result(rc == 0, "the generated file (%d expressions) checks" % len(exprs),
                [] if rc == 0 else [se[-2000:]])
 
     # one sglsim run per kind of formula
+    timer("sglsim check")
     simp = expr_formulas(sglsim, sgl, names, [])
     raw = expr_formulas(sglsim, sgl, names, ["--no-simplify"])
     deriv = expr_formulas(sglsim, sgl, names, ["--diff", "a"])
     ev_never = run([sglsim, "eval", sgl] + names + ["--points", csv, "--jit=never"])
-    ev_always = run([sglsim, "eval", sgl] + names + ["--points", csv, "--jit=always"])
+    timer("sglsim expr x3, eval --jit=never")
+    # The JIT compile (gcc, a few seconds for the whole file) runs while
+    # the SymPy checks do; a cache folder of its own makes it a real compile.
+    jit_env = dict(os.environ, SGLSIM_CACHE_DIR=os.path.join(tmpdir, "jit-cache"))
+    pt0 = ["-D", "a=%r" % pool[0]["a"], "-D", "b=%r" % pool[0]["b"], "-D", "c=%r" % pool[0]["c"]]
+    jit_cmds = [[sglsim, "eval", sgl] + names + ["--points", csv, "--jit=always"],
+                [sglsim, "eval", sgl] + names + pt0 + ["--json", "--jit=always"],
+                [sglsim, "eval", sgl] + names + pt0 + ["--json", "--jit=never"]]
+    jit_out = {}
+
+    def jit_start():
+        procs = []
+        for k, cmd in enumerate(jit_cmds):
+            procs.append(subprocess.Popen(cmd, stdout=open(os.path.join(tmpdir, "jit%d.out" % k), "wb"),
+                                          stderr=open(os.path.join(tmpdir, "jit%d.err" % k), "wb"),
+                                          env=jit_env))
+            if k == 0:      # the first one fills the cache the others load
+                procs[0].wait()
+        return procs
+
+    import threading
+    jit_thread = threading.Thread(target=lambda: jit_out.update(procs=jit_start()))
+    jit_thread.start()
 
     # eval output
     ev_vals = None
@@ -677,111 +955,59 @@ def main():
     else:
         notes.append("sglsim eval --jit=never exited %s: %s" % (ev_never[0], ev_never[2][-1000:]))
     tap.result(ev_vals is not None, "sglsim eval --points --jit=never runs", notes)
-    same = ev_always[0] == 0 and ev_always[1] == ev_never[1] and ev_never[0] == 0
-    notes = []
-    if not same:
-        if ev_always[0] != 0:
-            notes.append("--jit=always exited %s: %s" % (ev_always[0], ev_always[2][-1000:]))
-        else:
-            a_lines, n_lines = ev_always[1].splitlines(), ev_never[1].splitlines()
-            for i, (x, y) in enumerate(zip(n_lines, a_lines)):
+
+    # per-expression checks, in two processes (SymPy is slow)
+    WORK.update(exprs=exprs, names=names, pool=pool, pts_of=pts_of, simp=simp, raw=raw,
+                deriv=deriv, ev_vals=ev_vals)
+    nproc = max(1, min(int(os.environ.get("SGL_ORACLE_JOBS", "2")), len(exprs)))
+    bounds = [(len(exprs) * j // nproc, len(exprs) * (j + 1) // nproc) for j in range(nproc)]
+    if nproc > 1:
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(nproc) as mp:
+            parts = mp.map(check_range, bounds)
+    else:
+        parts = [check_range(bounds[0])]
+    stats = {k: [0, 0] for k in CHECKS}
+    group_fail = {}
+    for part_fail, part_stats in parts:
+        for key, msgs in part_fail:
+            group_fail.setdefault(key, []).extend(msgs)
+        for k in CHECKS:
+            stats[k][0] += part_stats[k][0]
+            stats[k][1] += part_stats[k][1]
+
+    timer("checks")
+    jit_thread.join()
+    results = []
+    for k, proc in enumerate(jit_out.get("procs", [])):
+        proc.wait()
+        with open(os.path.join(tmpdir, "jit%d.out" % k), "rb") as f:
+            out = f.read().decode("utf-8", "replace")
+        with open(os.path.join(tmpdir, "jit%d.err" % k), "rb") as f:
+            err = f.read().decode("utf-8", "replace")
+        results.append((proc.returncode, out, err))
+    timer("sglsim eval --jit=always (wait)")
+    for what, got, want in (("--points", results[0], ev_never),
+                            ("one point (-D, --json)", results[1], results[2])):
+        same = got[0] == 0 and want[0] == 0 and got[1] == want[1]
+        notes = []
+        if got[0] != 0 or want[0] != 0:
+            notes.append("exit statuses: --jit=always %s, --jit=never %s: %s %s"
+                         % (got[0], want[0], got[2][-800:], want[2][-800:]))
+        elif not same:
+            g_lines, w_lines = got[1].splitlines(), want[1].splitlines()
+            for i, (x, y) in enumerate(zip(w_lines, g_lines)):
                 if x != y:
                     for k, (u, v) in enumerate(zip(x.split(","), y.split(","))):
                         if u != v:
-                            notes.append("row %d column %s: never %s, always %s"
-                                         % (i, n_lines[0].split(",")[k], u, v))
-                    if len(notes) > 10:
-                        break
-    if "JIT is not available" in ev_always[2]:
-        notes.append("note: " + ev_always[2].strip())
-    tap.result(same, "sglsim eval --jit=always prints the same bytes as --jit=never", notes)
-
-    # per-expression checks
-    stats = {k: [0, 0] for k in ("simplify", "raw", "derivative", "eval")}   # compared, skipped
-    group_fail = {}
-
-    def fail(check, i, msg):
-        group_fail.setdefault((check, i // GROUP), []).append("%s = %s: %s" % (names[i], exprs[i].s, msg))
-
-    prng = random.Random(SEED + 1)
-    for i, e in enumerate(exprs):
-        name = names[i]
-        fs, why_s = parse_formula(simp[name])
-        fr, why_r = parse_formula(raw[name])
-        fd, why_d = parse_formula(deriv[name])
-        if fs is None:
-            fail("simplify", i, why_s)
-        if fr is None:
-            fail("raw", i, why_r)
-        if fd is None:
-            fail("derivative", i, why_d)
-        try:
-            dref = sp.diff(e.y, SYM["a"])
-        except Exception as ex:  # noqa: BLE001
-            dref = None
-            fail("derivative", i, "harness: sympy.diff failed: %s" % ex)
-        for k in pts_of[i]:
-            env = pool[k]
-            want, kink = evaluate(e.y, env)
-            if want is None or abs(want) > HUGE:
-                for c in stats:
-                    stats[c][1] += 1
-                continue
-            at = "at %s" % fmt_pt(env)
-            smooth = kink > KINK
-            for check, f in (("simplify", fs), ("raw", fr)):
-                if f is None:
-                    continue
-                try:
-                    got, gk = evaluate(f, env)
-                except Unsupported as ex:
-                    fail(check, i, "cannot evaluate sglsim's formula: %s" % ex)
-                    f = None
-                    continue
-                if not smooth or gk <= KINK:
-                    stats[check][1] += 1
-                    continue
-                stats[check][0] += 1
-                if got is None or not close(got, want):
-                    fail(check, i, "%s: sympy %s, sglsim %s (formula %s)"
-                         % (at, fnum(want), fnum(got), f))
-            # derivative
-            if fd is not None and dref is not None:
-                try:
-                    dw, dk = evaluate(dref, env)
-                except Unsupported as ex:
-                    fail("derivative", i, "harness: cannot evaluate sympy.diff: %s" % ex)
-                    dref = None
-                    dw = None
-                try:
-                    dg, dgk = evaluate(fd, env)
-                except Unsupported as ex:
-                    fail("derivative", i, "cannot evaluate sglsim's derivative: %s" % ex)
-                    fd = None
-                    dg = None
-                if dw is None or abs(dw) > HUGE or not smooth or dk <= KINK or dgk <= KINK \
-                        or dref is None or fd is None:
-                    stats["derivative"][1] += 1
-                else:
-                    stats["derivative"][0] += 1
-                    if dg is None or not close(dg, dw):
-                        fail("derivative", i, "%s: sympy.diff %s, sglsim %s (sglsim d/da = %s; sympy d/da = %s)"
-                             % (at, fnum(dw), fnum(dg), fd, dref))
-            # eval (doubles)
-            if ev_vals is not None:
-                got = ev_vals[k][i]
-                if not smooth:
-                    stats["eval"][1] += 1
-                    continue
-                stats["eval"][0] += 1
-                if not (math.isfinite(got) and close(got, want)):
-                    extra = spread(e.y, env, prng)
-                    if fs is not None:
-                        extra = max(extra, spread(fs, env, prng))
-                    if not (math.isfinite(got) and close(got, want, extra)):
-                        fail("eval", i, "%s: sympy %s, sglsim eval %s (conditioning allows %.3g)"
-                             % (at, fnum(want), repr(got), extra))
-
+                            notes.append("line %d field %d: never %s, always %s" % (i, k, u, v))
+                if len(notes) > 10:
+                    break
+            if len(g_lines) != len(w_lines):
+                notes.append("%d lines with --jit=always, %d with never" % (len(g_lines), len(w_lines)))
+        if "JIT is not available" in got[2]:
+            notes.append("note: " + got[2].strip())
+        tap.result(same, "eval %s: --jit=always prints the same bytes as --jit=never" % what, notes)
     labels = {
         "simplify": "simplified formula (--format sympy) equals the original",
         "raw": "unsimplified formula (--no-simplify) equals the original",
@@ -789,7 +1015,7 @@ def main():
         "eval": "eval --points (doubles) equals the original",
     }
     ngroups = (len(exprs) + GROUP - 1) // GROUP
-    for check in ("simplify", "raw", "derivative", "eval"):
+    for check in CHECKS:
         for gi in range(ngroups):
             lo, hi = gi * GROUP, min(len(exprs), (gi + 1) * GROUP) - 1
             fails = group_fail.get((check, gi), [])
@@ -805,9 +1031,8 @@ def main():
         tap.result(frac >= 0.6, "%s: %d of %d points compared (%.0f%%), the rest skipped"
                    % (check, done, total, 100 * frac))
     if not keep:
-        for fn in os.listdir(tmpdir):
-            os.unlink(os.path.join(tmpdir, fn))
-        os.rmdir(tmpdir)
+        import shutil
+        shutil.rmtree(tmpdir, ignore_errors=True)
     return tap.done()
 
 
