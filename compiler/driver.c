@@ -25,18 +25,28 @@ static void print_diag(void *ud, const Diag *d)
 	buf_free(&b);
 }
 
+/* Lowers e (of module m, contexts ctx) into a fresh g; NODE_NONE with
+ * *why set when it is not a number.  The caller frees L and g. */
+static NodeId lower_into(Sema *s, Module *m, AstNode *e, const Value *ctx, Dag *g, Lowerer *L,
+			 const char **why)
+{
+	dag_init(g);
+	lower_init(L, s, g, ctx);
+	NodeId n = lower_expr(L, m, e);
+	if (n == NODE_NONE) *why = L->why ? L->why : "it is not a number";
+	return n;
+}
+
 /* print of a formula: lowered, then printed in infix with its unit. */
 static bool print_formula(void *ud, Sema *s, Module *m, AstNode *e, const Value *ctx, Dim dim,
 			  Buf *out, const char **why)
 {
 	Dag g;
-	dag_init(&g);
 	Lowerer L;
-	lower_init(&L, s, &g, ctx);
-	NodeId n = lower_expr(&L, m, e);
+	NodeId n = lower_into(s, m, e, ctx, &g, &L, why);
 	bool ok = n != NODE_NONE;
 	if (!ok) {
-		*why = L.why ? L.why : "it is not a number";
+		/* *why is set */
 	} else if (!dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
 		*why = "the formula is too large to print (over 1 MiB); use sglsim expr --format sexpr";
 		ok = false;
@@ -62,14 +72,10 @@ static bool draw_graph(void *ud, Sema *s, Module *m, AstNode *e, const Value *ct
 		return false;
 	}
 	Dag g;
-	dag_init(&g);
 	Lowerer L;
-	lower_init(&L, s, &g, ctx);
-	NodeId n = lower_expr(&L, m, e);
+	NodeId n = lower_into(s, m, e, ctx, &g, &L, why);
 	bool ok = n != NODE_NONE;
-	if (!ok) {
-		*why = L.why ? L.why : "it is not a number";
-	} else {
+	if (ok) {
 		Buf name = {0};
 		ast_print_expr(&name, e);
 		const char *names[1] = {name.s};

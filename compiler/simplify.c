@@ -91,18 +91,24 @@ static void split_term(Dag *g, NodeId t, double *coef, NodeId *rest)
 	*rest = t;
 }
 
+/* The operands of in, with nested `op` nodes replaced by their operands
+ * (associativity). */
+static Ids flatten(Dag *g, DagOp op, const Ids *in)
+{
+	Ids flat = {0};
+	for (uint32_t i = 0; i < in->n; i++) {
+		NodeId t = in->v[i];
+		if (dag_opof(g, t) == op)
+			for (uint32_t k = 0; k < dag_node(g, t)->nargs; k++) ids_push(&flat, dag_args(g, t)[k]);
+		else
+			ids_push(&flat, t);
+	}
+	return flat;
+}
+
 static NodeId mk_add(Dag *g, Ids *terms)
 {
-	/* flatten */
-	Ids flat = {0};
-	for (uint32_t i = 0; i < terms->n; i++) {
-		NodeId t = terms->v[i];
-		if (dag_opof(g, t) == DOP_ADD) {
-			for (uint32_t k = 0; k < dag_node(g, t)->nargs; k++) ids_push(&flat, dag_args(g, t)[k]);
-		} else {
-			ids_push(&flat, t);
-		}
-	}
+	Ids flat = flatten(g, DOP_ADD, terms);
 	/* collect: rests with summed coefficients, in first-seen order */
 	uint32_t n = flat.n;
 	NodeId *rests = xmalloc((n + 1) * sizeof *rests);
@@ -155,15 +161,7 @@ static NodeId mk_add(Dag *g, Ids *terms)
 
 static NodeId mk_mul(Dag *g, Ids *factors)
 {
-	Ids flat = {0};
-	for (uint32_t i = 0; i < factors->n; i++) {
-		NodeId t = factors->v[i];
-		if (dag_opof(g, t) == DOP_MUL) {
-			for (uint32_t k = 0; k < dag_node(g, t)->nargs; k++) ids_push(&flat, dag_args(g, t)[k]);
-		} else {
-			ids_push(&flat, t);
-		}
-	}
+	Ids flat = flatten(g, DOP_MUL, factors);
 	uint32_t n = flat.n;
 	NodeId *bases = xmalloc((n + 1) * sizeof *bases);
 	NodeId *exps = xmalloc((n + 1) * sizeof *exps);   /* exponent nodes */
