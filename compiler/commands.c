@@ -461,6 +461,77 @@ static bool param_values(Session *s, const Dag *g, double *v)
 	return true;
 }
 
+/* Metric names a metric body uses directly. */
+static void metric_refs(Sema *s, Module *m, AstNode *e, Symbol **metrics, int nm, uint8_t *row)
+{
+	if (!e) return;
+	if (e->kind == AST_NAME) {
+		Symbol *sym = sema_lookup(s, m, e->name);
+		for (int j = 0; j < nm; j++)
+			if (metrics[j] == sym) row[j] = 1;
+	}
+	metric_refs(s, m, e->a, metrics, nm, row);
+	metric_refs(s, m, e->b, metrics, nm, row);
+	metric_refs(s, m, e->c, metrics, nm, row);
+	for (AstNode *k = e->kids; k; k = k->next) metric_refs(s, m, k, metrics, nm, row);
+}
+
+/* --deps: every metric of the file over the params it depends on. */
+static int graph_deps(Session *s, const DriverOpts *o, const GraphCmdOpts *x)
+{
+	Module *root = s->prog.root;
+	int nm = 0;
+	for (AstNode *it = root->root->kids; it; it = it->next) nm += it->kind == AST_METRIC;
+	if (nm == 0) {
+		fprintf(stderr, "sglsim: error: %s has no metric\n", o->files[0]);
+		return 1;
+	}
+	const char **names = xmalloc((size_t)nm * sizeof *names);
+	Symbol **syms = xmalloc((size_t)nm * sizeof *syms);
+	int i = 0;
+	for (AstNode *it = root->root->kids; it; it = it->next)
+		if (it->kind == AST_METRIC) {
+			names[i] = it->name;
+			syms[i++] = it->aux;
+		}
+	Roots r = {0};
+	int status = 1;
+	if (lower_all(s, o, names, nm, &r, true)) {
+		size_t np = r.g.nparams;
+		uint8_t *up = calloc((size_t)nm * np + 1, 1), *um = calloc((size_t)nm * nm + 1, 1);
+		uint8_t *reach = malloc(r.g.n + 1);
+		if (!up || !um || !reach) abort();
+		const char **pn = xmalloc((np + 1) * sizeof *pn);
+		for (size_t k = 0; k < np; k++) pn[k] = r.g.params[k].name;
+		for (int m = 0; m < nm; m++) {
+			memset(reach, 0, r.g.n + 1);
+			reach[r.nodes[m]] = 1;
+			for (uint32_t id = r.g.n; id-- > 0;) {
+				if (!reach[id]) continue;
+				if (dag_opof(&r.g, id) == DOP_PARAM) up[(size_t)m * np + dag_node(&r.g, id)->sym] = 1;
+				for (uint32_t k = 0; k < dag_node(&r.g, id)->nargs; k++) reach[dag_args(&r.g, id)[k]] = 1;
+			}
+			metric_refs(s->sema, root, syms[m]->decl->a, syms, nm, um + (size_t)m * nm);
+			um[(size_t)m * nm + m] = 0;
+		}
+		char *why = NULL;
+		if (graph_write_deps(names, (size_t)nm, pn, np, up, um, x->out, &why) != 0) {
+			fprintf(stderr, "sglsim: error: %s\n", why ? why : "cannot write the graph");
+			free(why);
+		} else {
+			status = 0;
+		}
+		free(up);
+		free(um);
+		free(reach);
+		free(pn);
+	}
+	if (r.nodes) roots_free(&r);
+	free(names);
+	free(syms);
+	return status;
+}
+
 int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x)
 {
 	GraphFormat f;
@@ -473,6 +544,10 @@ int cmd_graph(const DriverOpts *o, const GraphCmdOpts *x)
 	Roots r = {0};
 	int status = 1;
 	double *values = NULL;
+	if (s.ok && x->deps) {
+		status = graph_deps(&s, o, x);
+		goto done;
+	}
 	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
 	if (x->simplify)
 		for (int i = 0; i < r.n; i++) r.nodes[i] = dag_simplify(&r.g, r.nodes[i]);

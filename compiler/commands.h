@@ -31,6 +31,7 @@ typedef struct GraphCmdOpts {
 	const char *out;        /* -o PATH: .dot, .svg, .png or .mmd */
 	bool values;            /* annotate nodes with values at the bound point */
 	bool simplify;          /* draw the simplified formula */
+	bool deps;              /* the metric-dependency graph instead */
 	long max_nodes;
 } GraphCmdOpts;
 

@@ -44,13 +44,11 @@ static bool print_formula(void *ud, Sema *s, Module *m, AstNode *e, const Value 
 	Dag g;
 	Lowerer L;
 	NodeId n = lower_into(s, m, e, ctx, &g, &L, why);
-	bool ok = n != NODE_NONE;
-	if (!ok) {
-		/* *why is set */
-	} else if (!dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
+	bool ok = n != NODE_NONE;   /* else lower_into set *why */
+	if (ok && !dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
 		*why = "the formula is too large to print (over 1 MiB); use sglsim expr --format sexpr";
 		ok = false;
-	} else if (!dim_is_none(dim)) {
+	} else if (ok && !dim_is_none(dim)) {
 		char d[64];
 		dim_format(dim, d, sizeof d);
 		buf_printf(out, "  [%s]", d);

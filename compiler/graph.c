@@ -662,6 +662,8 @@ static int write_file(const char *path, const char *data, size_t len, char **why
 	return 0;
 }
 
+static int write_scene(Scene *sp, GraphFormat format, const char *path, char **why);
+
 int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names, size_t nroots,
 		const char *path, const GraphOptions *o, char **why)
 {
@@ -692,7 +694,13 @@ int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names
 	Scene s;
 	build_scene(&s, g, reach, roots, root_names, nroots, o ? o->values : NULL);
 	free(reach);
+	return write_scene(&s, format, path, why);
+}
 
+/* Writes a scene in format to path, then frees it. */
+static int write_scene(Scene *sp, GraphFormat format, const char *path, char **why)
+{
+	Scene s = *sp;
 	Buf out = {0};
 	int rc = 0;
 	if (format == GRAPH_MMD) {
@@ -709,4 +717,41 @@ int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names
 	buf_free(&out);
 	scene_free(&s);
 	return rc;
+}
+
+int graph_write_deps(const char *const *metrics, size_t nm, const char *const *params, size_t np,
+		     const uint8_t *uses_param, const uint8_t *uses_metric, const char *path, char **why)
+{
+	GraphFormat format;
+	if (!graph_format_from_path(path, &format))
+		return fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
+			    path);
+#ifndef HAVE_GVC
+	if (format == GRAPH_SVG || format == GRAPH_PNG)
+		return fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
+#endif
+	if (nm + np > GRAPH_DEFAULT_MAX_NODES)
+		return fail(why, "graph has %zu nodes, more than the limit %d", nm + np,
+			    GRAPH_DEFAULT_MAX_NODES);
+	Scene s;
+	memset(&s, 0, sizeof s);
+	arena_init(&s.arena);
+	s.nodes = xmalloc((nm + np + 1) * sizeof *s.nodes);
+	s.edges = xmalloc((nm * (np + nm) + 1) * sizeof *s.edges);
+	s.clusters = xmalloc(sizeof *s.clusters);
+	for (size_t i = 0; i < nm; i++) add_node(&s, K_METRIC, metrics[i], -1, "m", i);
+	for (size_t k = 0; k < np; k++) {
+		/* a param that affects several metrics says how many */
+		size_t n = 0;
+		for (size_t i = 0; i < nm; i++) n += uses_param[i * np + k];
+		const char *label = n > 1 ? arena_printf(&s.arena, "%s\n(%zu metrics)", params[k], n) : params[k];
+		add_node(&s, K_PARAM, label, -1, "p", k);
+	}
+	for (size_t i = 0; i < nm; i++) {
+		for (size_t k = 0; k < np; k++)
+			if (uses_param[i * np + k]) add_edge(&s, (uint32_t)i, (uint32_t)(nm + k), NULL);
+		for (size_t j = 0; j < nm; j++)
+			if (uses_metric[i * nm + j]) add_edge(&s, (uint32_t)i, (uint32_t)j, NULL);
+	}
+	return write_scene(&s, format, path, why);
 }

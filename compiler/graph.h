@@ -22,8 +22,8 @@
  * Ownership: nothing returned here is kept by graph.c; the error message
  * *why is heap-allocated and freed by the caller with free().
  *
- * TODO: graph_write_deps (the metric-dependency graph) comes with the CLI's
- * `--deps` option.
+ * graph_write_deps draws the metric-dependency graph of `sglsim graph
+ * --deps` with the same writers.
  */
 #ifndef SGL_GRAPH_H
 #define SGL_GRAPH_H
@@ -59,5 +59,12 @@ typedef struct GraphOptions {
  * written ("cannot write PATH: strerror"). */
 int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names, size_t nroots,
 		const char *path, const GraphOptions *o, char **why);
+
+/* The metric-dependency graph: metrics over the params they depend on
+ * (uses_param[i * np + k]: metric i depends on param k) and over the
+ * metrics they name (uses_metric[i * nm + j]).  A param that affects
+ * several metrics says how many.  Same formats and errors as graph_write. */
+int graph_write_deps(const char *const *metrics, size_t nm, const char *const *params, size_t np,
+		     const uint8_t *uses_param, const uint8_t *uses_metric, const char *path, char **why);
 
 #endif

@@ -94,6 +94,7 @@ static const char *usage_eval =
 
 static const char *usage_graph =
 	"usage: sglsim graph FILE EXPR... -o OUT [OPTIONS]\n"
+	"       sglsim graph FILE --deps -o OUT [OPTIONS]\n"
 	"\n"
 	"Draws the expression DAG of each EXPR: shared subexpressions once, each\n"
 	"fn call as a labelled cluster, params at the bottom.  OUT ends in .dot,\n"
@@ -104,6 +105,8 @@ static const char *usage_graph =
 	"  -D, --bind NAME=VALUE  fix a param or const\n"
 	"  --values               show each node's value (params at -D or defaults)\n"
 	"  --simplify             draw the simplified formula (no fn clusters)\n"
+	"  --deps                 draw which params each metric of FILE depends on\n"
+	"                         (and which metrics it uses); no EXPR needed\n"
 	"  --max-nodes N          refuse larger graphs (default 500)\n"
 	"  --for D --with W       bind a deployment and workload for metrics\n"
 	"  -h, --help             show this help\n";
@@ -235,6 +238,8 @@ int main(int argc, char **argv)
 			go.out = argv[++i];
 		} else if (usage == usage_graph && !strcmp(a, "--values")) {
 			go.values = true;
+		} else if (usage == usage_graph && !strcmp(a, "--deps")) {
+			go.deps = true;
 		} else if (usage == usage_graph && !strcmp(a, "--simplify")) {
 			go.simplify = true;
 		} else if (usage == usage_graph && !strcmp(a, "--max-nodes") && i + 1 < argc) {
@@ -266,7 +271,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.nfiles == 0) return usage_error(usage, "%s", "no input file");
-	if (compiler_cmd && usage != usage_compile && o.nfiles < 2)
+	if (compiler_cmd && usage != usage_compile && !go.deps && o.nfiles < 2)
 		return usage_error(usage, "%s", "give FILE and at least one EXPR");
 	if (usage == usage_compile) return cmd_compile(&o, &co);
 	if (compiler_cmd && (!o.for_d) != (!o.with_w))

@@ -62,6 +62,7 @@ check "graph writes SVG" sh -c "\"$SGLSIM\" graph m.sgl mlp -o g.svg && grep -q 
 check "graph writes Mermaid" sh -c "\"$SGLSIM\" graph m.sgl mlp -o g.mmd --values && head -1 g.mmd | grep -q flowchart"
 check "graph shows fn calls as clusters" sh -c "\"$SGLSIM\" graph m.sgl mlp -o g.dot && grep -q 'gemm' g.dot"
 check "graph to an unwritable path" err_has "cannot write /nonexistent/g.svg" "$SGLSIM" graph m.sgl mlp -o /nonexistent/g.svg
+check "graph --deps names params shared by several metrics" sh -c "\"$SGLSIM\" graph m.sgl --deps -o deps.mmd && grep -q 'batch' deps.mmd && grep -q '3 metrics' deps.mmd"
 check "graph caps the size" err_has "more than the limit 3" "$SGLSIM" graph m.sgl mlp -o cap.dot --max-nodes 3
 
 cat >client.c <<'C'
