@@ -30,7 +30,7 @@ of its kink, where |value| > 1e12.  Tolerance: |got - want| <=
 max(1e-9 |want|, 1e-12).
 
 Environment: SGLSIM (the binary), SGL_ORACLE_SEED, SGL_ORACLE_N (number of
-expressions, default 1200), SGL_ORACLE_KEEP=DIR (keep the generated files
+expressions, default 1000), SGL_ORACLE_KEEP=DIR (keep the generated files
 there), SGL_ORACLE_VERBOSE=1 (list every mismatch, not only the first few
 of each group).
 """
@@ -50,7 +50,7 @@ except ImportError:
     sys.exit(0)
 
 SEED = int(os.environ.get("SGL_ORACLE_SEED", "20241128"))
-N_EXPR = int(os.environ.get("SGL_ORACLE_N", "1200"))
+N_EXPR = int(os.environ.get("SGL_ORACLE_N", "1000"))
 POOL = 60          # rows of the points CSV
 PTS = 6            # points per expression, drawn from the pool
 GROUP = 100        # expressions per TAP line
