@@ -395,6 +395,22 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 	bool used_jit;
 	evaluate(p, npoints, in, out, jit, &used_jit);
 	status = 0;
+	/* a value that is not finite is never passed off as a result silently */
+	size_t bad_cells = 0;
+	for (size_t i = 0; i < npoints * (size_t)r.n; i++)
+		if (!isfinite(out[i])) {
+			if (!x->points) {
+				char v[48];
+				num_format(v, sizeof v, out[i]);
+				fprintf(stderr, "sglsim: error: '%s' is not finite (%s) at this point\n",
+					r.names[i % (size_t)r.n], v);
+				status = 1;
+			}
+			bad_cells++;
+		}
+	if (x->points && bad_cells)
+		fprintf(stderr, "sglsim: note: %zu of %zu values are not finite (inf or nan)\n", bad_cells,
+			npoints * (size_t)r.n);
 	if (!x->points && !x->json) {
 		for (int k = 0; k < r.n; k++) {
 			Buf b = {0};

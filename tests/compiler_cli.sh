@@ -36,6 +36,7 @@ check "expr with a bad format is a usage error" sh -c "\"$SGLSIM\" expr m.sgl ml
 
 check "eval prints readable units" out_is "mlp = 52.7 us" "$SGLSIM" eval m.sgl mlp
 check "eval -D fixes a param" out_is "mlp = 105.3 us" "$SGLSIM" eval -D tp=1 m.sgl mlp
+check "eval of a value that is not finite is an error" err_has "'1 / 0' is not finite (inf) at this point" "$SGLSIM" eval m.sgl "1 / 0"
 check "eval --json prints base units" out_is '{"poly": 560}' "$SGLSIM" eval m.sgl poly --json
 printf 'tp,batch,label\n1,16,a\n8,256,"b,c"\n' >pts.csv
 check "eval --points writes CSV with the input columns" out_is "tp,batch,label,poly

@@ -1,0 +1,170 @@
+#!/bin/sh
+# bench.sh -- evaluation speed of sglsim's tiers on realistic roofline
+# formulas (bench/roofline.sgl: five metrics of ~50-110 DAG nodes).  Run by
+# `make bench`; not part of `make check`.
+#
+# Measures, in ns per point per metric (medians of BENCH_REPS runs):
+#   - through the C API (bench/bench_eval.c, linked against libsglc.a and
+#     libsgl.a): the interpreter one point at a time (bc_eval) and by blocks
+#     (bc_eval_block), the JIT's scalar and batch evaluators, and static C:
+#     the `sglsim expr --format c` functions compiled with
+#     gcc -O2 -ffp-contract=off; plus the JIT's cold compile time (a fresh
+#     SGLSIM_CACHE_DIR) and its load time from the cache;
+#   - the command line: `sglsim eval --points` with --jit=never and
+#     --jit=always, less the same command's cost on trivial expressions
+#     (reading the CSV, printing as many numbers);
+#   - SymPy: lambdify of the same formulas, with numpy when it is installed,
+#     else a plain-Python loop over the `math` module on a sample of points.
+#
+# Environment (the Makefile sets the first ones):
+#   SGLSIM SRCDIR BUILDDIR   the binary, the source and the build trees
+#   CC BENCH_CFLAGS BENCH_LIBS   compiler, flags, libraries for bench_eval
+#   BENCH_POINTS (200000)    rows of the points CSV
+#   BENCH_REPS (5)           runs per figure (the median is quoted)
+#   BENCH_KEEP=DIR           keep the generated files in DIR
+set -e
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILDDIR=${BUILDDIR:-$SRCDIR}
+SGLSIM=${SGLSIM:-$BUILDDIR/sglsim}
+CC=${CC:-gcc}
+BENCH_CFLAGS=${BENCH_CFLAGS:--g -O2}
+BENCH_LIBS=${BENCH_LIBS:--lgccjit -lm}
+POINTS=${BENCH_POINTS:-200000}
+REPS=${BENCH_REPS:-5}
+FILE=$SRCDIR/bench/roofline.sgl
+METRICS="attn_prefill mlp_prefill allreduce decode_step throughput"
+NMETRICS=5
+
+if [ -n "$BENCH_KEEP" ]; then
+	tmp=$BENCH_KEEP
+	mkdir -p "$tmp"
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
+export LC_ALL=C
+
+echo "sglsim benchmark: $FILE"
+echo "  $POINTS points, $NMETRICS metrics, median of $REPS runs; $(nproc 2>/dev/null || echo '?') CPUs"
+$SGLSIM expr "$FILE" $METRICS --stats 2>&1 >/dev/null | sed 's/^/  /'
+
+# ---------------------------------------------------------------- inputs
+# Random but realistic configurations, inside the params' domains.
+awk -v n="$POINTS" 'BEGIN {
+	srand(20241128)
+	print "batch,seq,ctx,tp,hidden,ffn,heads,kv_heads,experts,topk"
+	split("2048 4096 5120 8192 12288", H, " ")
+	split("1 2 4 8 16 32", T, " ")
+	split("1 8 16 64", X, " ")
+	split("1 2 4 8", K, " ")
+	for (i = 0; i < n; i++) {
+		h = H[1 + int(rand() * 5)]
+		heads = h / 128
+		kv = heads / (2 ^ int(rand() * 4)); if (kv < 1) kv = 1
+		ex = X[1 + int(rand() * 4)]
+		tk = K[1 + int(rand() * 4)]; if (tk > ex) tk = ex
+		printf "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", 1 + int(rand() * 512),
+			1 + int(rand() * 8192), 1 + int(rand() * 65536), T[1 + int(rand() * 6)],
+			h, int(h * (2.5 + rand() * 1.5) / 256) * 256, heads, kv, ex, tk
+	}
+}' >"$tmp/points.csv"
+
+# The simplified formulas, for bench_eval (sexpr) and as static C.
+$SGLSIM expr "$FILE" $METRICS --format sexpr >"$tmp/formulas.sexpr"
+$SGLSIM expr "$FILE" $METRICS --format c >"$tmp/formulas.c"
+# Each `double f(const double *p)` becomes sc_K, and p[i] /* name */ is
+# renumbered as the CSV's columns.
+awk -v header="$(head -n 1 "$tmp/points.csv")" '
+BEGIN { n = split(header, cols, ","); for (i = 1; i <= n; i++) col[cols[i]] = i - 1; k = 0 }
+/^#include/ { if (!inc++) print; next }
+/^double f\(const double \*p\)/ { print "double sc_" k++ "(const double *p)"; next }
+/= p\[[0-9]+\]; \/\* [A-Za-z_0-9]+ \*\// {
+	name = $0; sub(/.*\/\* /, "", name); sub(/ \*\/.*/, "", name)
+	if (!(name in col)) { print "unknown param " name > "/dev/stderr"; exit 1 }
+	sub(/p\[[0-9]+\]/, "p[" col[name] "]")
+}
+{ print }' "$tmp/formulas.c" >"$tmp/static.c"
+$CC -O2 -ffp-contract=off -fPIC -shared -o "$tmp/static.so" "$tmp/static.c" -lm
+
+# ---------------------------------------------------------------- C API
+$CC $BENCH_CFLAGS -ffp-contract=off -I"$SRCDIR" -I"$BUILDDIR" -o "$tmp/bench_eval" \
+	"$SRCDIR/bench/bench_eval.c" "$BUILDDIR/libsglc.a" "$BUILDDIR/libsgl.a" $BENCH_LIBS -ldl -lm
+"$tmp/bench_eval" "$tmp/formulas.sexpr" "$tmp/points.csv" "$tmp/static.so" $METRICS -r "$REPS" \
+	>"$tmp/api.txt"
+
+# ---------------------------------------------------------------- command line
+now() { date +%s.%N; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+cli_time() { # cli_time OUTFILE ARGS... : median seconds of REPS runs (after one warm-up)
+	out=$1
+	shift
+	"$@" >"$out"
+	for r in $(seq "$REPS"); do
+		t0=$(now)
+		"$@" >/dev/null
+		t1=$(now)
+		awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.6f\n", a - b }'
+	done | median
+}
+export SGLSIM_CACHE_DIR="$tmp/jit-cache"
+mkdir -p "$SGLSIM_CACHE_DIR"
+chmod 700 "$SGLSIM_CACHE_DIR"
+t_never=$(cli_time "$tmp/never.csv" $SGLSIM eval "$FILE" $METRICS --points "$tmp/points.csv" --jit=never)
+t_always=$(cli_time "$tmp/always.csv" $SGLSIM eval "$FILE" $METRICS --points "$tmp/points.csv" --jit=always)
+# the I/O baseline: five one-operation expressions, numbers as long as the metrics'
+t_io=$(cli_time "$tmp/io.csv" $SGLSIM eval "$FILE" "batch / 3" "seq / 7" "ctx / 11" "hidden / 13" "ffn / 17" \
+	--points "$tmp/points.csv" --jit=never)
+if cmp -s "$tmp/never.csv" "$tmp/always.csv"; then same=identical; else same=DIFFERENT; fi
+
+# ---------------------------------------------------------------- SymPy
+$SGLSIM expr "$FILE" $METRICS --format sympy >"$tmp/formulas.sympy"
+if python3 -c 'import sympy' 2>/dev/null; then
+	python3 "$SRCDIR/bench/bench_sympy.py" "$tmp/formulas.sympy" "$tmp/points.csv" "$tmp/never.csv" \
+		"$REPS" >"$tmp/sympy.txt" || echo "sympy_error 1" >"$tmp/sympy.txt"
+else
+	echo "sympy_missing 1" >"$tmp/sympy.txt"
+fi
+
+# ---------------------------------------------------------------- report
+get() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$2"; }
+api=$tmp/api.txt
+echo "  DAG: $(get dag_nodes "$api") nodes shared by the $NMETRICS metrics; $(get bytecode_insns "$api") bytecode instructions"
+echo
+printf '  %-44s %12s\n' "tier" "ns/point/metric"
+printf '  %-44s %12s\n' "--------------------------------------------" "---------------"
+row() { # row LABEL KEY
+	v=$(get "$2_ns" "$api")
+	d=$(get "$2_diff" "$api")
+	if [ -z "$v" ]; then
+		printf '  %-44s %12s\n' "$1" "n/a"
+		return
+	fi
+	note=""
+	case $d in 0\ *) ;; *) note="  (differs from the interpreter at $(echo "$d" | cut -d' ' -f1) values, max rel $(echo "$d" | cut -d' ' -f2))" ;; esac
+	printf '  %-44s %12.2f%s\n' "$1" "$v" "$note"
+}
+row "interpreter, scalar (bc_eval)" interp_scalar
+row "interpreter, block (bc_eval_block)" interp_block
+row "JIT, scalar (jit_scalar)" jit_scalar
+row "JIT, batch (jit_batch)" jit_batch
+row "static C (expr --format c, gcc -O2)" static_c
+per() { awk -v t="$1" -v b="$2" -v n="$POINTS" -v m="$NMETRICS" 'BEGIN { printf "%.2f", (t - b) * 1e9 / (n * m) }'; }
+ms() { awk -v t="$1" 'BEGIN { printf "%.0f ms", t * 1e3 }'; }
+printf '  %-44s %12s   (%s total, %s of it CSV I/O)\n' "sglsim eval --points --jit=never" "$(per "$t_never" "$t_io")" "$(ms "$t_never")" "$(ms "$t_io")"
+printf '  %-44s %12s   (%s total; CSV output %s)\n' "sglsim eval --points --jit=always" "$(per "$t_always" "$t_io")" "$(ms "$t_always")" "$same"
+if [ -n "$(get sympy_missing "$tmp/sympy.txt")" ]; then
+	printf '  %-44s %12s\n' "SymPy lambdify" "(no sympy)"
+elif [ -n "$(get sympy_error "$tmp/sympy.txt")" ]; then
+	printf '  %-44s %12s\n' "SymPy lambdify" "(failed)"
+else
+	printf '  %-44s %12.2f   (%s)\n' "SymPy lambdify, $(get sympy_mode "$tmp/sympy.txt")" \
+		"$(get sympy_ns "$tmp/sympy.txt")" "$(get sympy_note "$tmp/sympy.txt")"
+fi
+echo
+jc=$(get jit_cold_ms "$api")
+if [ -n "$jc" ]; then
+	echo "  JIT compile, cold (fresh SGLSIM_CACHE_DIR): $jc ms"
+	echo "  JIT load from the cache:                    $(get jit_load_ms "$api") ms ($(get jit_cache_hits "$api") cache hits)"
+else
+	echo "  JIT: not available ($(get jit_unavailable "$api"))"
+fi
