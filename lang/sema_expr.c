@@ -123,7 +123,7 @@ static Type check_name(Sema *s, Env *env, AstNode *e)
 		    sym->type.k != TY_ERR) {
 			Diag *d = sema_diag(s, e->span, "metric '%s' uses a bound record (deployment, model, gpu, cluster or workload), which %s cannot use",
 					    name, env->where);
-			diag_note(s->d, d, e->span, "write 'print %s for D with W', or use it in a metric or an optimize statement", name);
+			diag_note(s->d, d, e->span, "bind them: 'print %s for D with W' in a file, --for D --with W on the command line", name);
 			sema_emit(s, d);
 			return ty(TY_ERR);
 		}
