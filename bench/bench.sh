@@ -11,15 +11,16 @@
 #     gcc -O2 -ffp-contract=off; plus the JIT's cold compile time (a fresh
 #     SGLSIM_CACHE_DIR) and its load time from the cache;
 #   - the command line: `sglsim eval --points` with --jit=never and
-#     --jit=always, less the same command's cost on trivial expressions
-#     (reading the CSV, printing as many numbers);
+#     --jit=always, less the cost of reading a CSV and printing the same
+#     numbers (sglsim eval of five params holding the metrics' values);
 #   - SymPy: lambdify of the same formulas, with numpy when it is installed,
 #     else a plain-Python loop over the `math` module on a sample of points.
 #
 # Environment (the Makefile sets the first ones):
 #   SGLSIM SRCDIR BUILDDIR   the binary, the source and the build trees
 #   CC BENCH_CFLAGS BENCH_LIBS   compiler, flags, libraries for bench_eval
-#   BENCH_POINTS (200000)    rows of the points CSV
+#   BENCH_POINTS (200000)    rows of the points CSV (C API, SymPy)
+#   BENCH_CLI_POINTS (100000)  of them, the rows `sglsim eval --points` gets
 #   BENCH_REPS (5)           runs per figure (the median is quoted)
 #   BENCH_KEEP=DIR           keep the generated files in DIR
 set -e
@@ -30,6 +31,8 @@ CC=${CC:-gcc}
 BENCH_CFLAGS=${BENCH_CFLAGS:--g -O2}
 BENCH_LIBS=${BENCH_LIBS:--lgccjit -lm}
 POINTS=${BENCH_POINTS:-200000}
+CLI_POINTS=${BENCH_CLI_POINTS:-100000}
+[ "$CLI_POINTS" -le "$POINTS" ] || CLI_POINTS=$POINTS
 REPS=${BENCH_REPS:-5}
 FILE=$SRCDIR/bench/roofline.sgl
 METRICS="attn_prefill mlp_prefill allreduce decode_step throughput"
@@ -45,8 +48,8 @@ fi
 export LC_ALL=C
 
 echo "sglsim benchmark: $FILE"
-echo "  $POINTS points, $NMETRICS metrics, median of $REPS runs; $(nproc 2>/dev/null || echo '?') CPUs"
-$SGLSIM expr "$FILE" $METRICS --stats 2>&1 >/dev/null | sed 's/^/  /'
+echo "  $POINTS points ($CLI_POINTS for the command line), $NMETRICS metrics, median of $REPS runs; $(nproc 2>/dev/null || echo '?') CPUs"
+"$SGLSIM" expr "$FILE" $METRICS --stats 2>&1 >/dev/null | sed 's/^/  /'
 
 # ---------------------------------------------------------------- inputs
 # Random but realistic configurations, inside the params' domains.
@@ -70,8 +73,8 @@ awk -v n="$POINTS" 'BEGIN {
 }' >"$tmp/points.csv"
 
 # The simplified formulas, for bench_eval (sexpr) and as static C.
-$SGLSIM expr "$FILE" $METRICS --format sexpr >"$tmp/formulas.sexpr"
-$SGLSIM expr "$FILE" $METRICS --format c >"$tmp/formulas.c"
+"$SGLSIM" expr "$FILE" $METRICS --format sexpr >"$tmp/formulas.sexpr"
+"$SGLSIM" expr "$FILE" $METRICS --format c >"$tmp/formulas.c"
 # Each `double f(const double *p)` becomes sc_K, and p[i] /* name */ is
 # renumbered as the CSV's columns.
 awk -v header="$(head -n 1 "$tmp/points.csv")" '
@@ -95,31 +98,62 @@ $CC $BENCH_CFLAGS -ffp-contract=off -I"$SRCDIR" -I"$BUILDDIR" -o "$tmp/bench_eva
 # ---------------------------------------------------------------- command line
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-cli_time() { # cli_time OUTFILE ARGS... : median seconds of REPS runs (after one warm-up)
-	out=$1
-	shift
-	"$@" >"$out"
-	for r in $(seq "$REPS"); do
+# clock OUT ARGS... : seconds one run of ARGS takes, its stdout to OUT.
+# CPU time (user + sys) when /usr/bin/time can tell it: on a shared machine
+# it moves much less than wall time.
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%U %S' true 2>/dev/null >/dev/null; then
+	clock_kind="CPU time"
+	clock() {
+		out=$1
+		shift
+		/usr/bin/time -o "$tmp/time.out" -f '%U %S' "$@" >"$out"
+		awk '{ printf "%.6f\n", $1 + $2 }' "$tmp/time.out"
+	}
+else
+	clock_kind="wall time"
+	clock() {
+		out=$1
+		shift
 		t0=$(now)
-		"$@" >/dev/null
+		"$@" >"$out"
 		t1=$(now)
 		awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.6f\n", a - b }'
-	done | median
-}
+	}
+fi
 export SGLSIM_CACHE_DIR="$tmp/jit-cache"
 mkdir -p "$SGLSIM_CACHE_DIR"
 chmod 700 "$SGLSIM_CACHE_DIR"
-t_never=$(cli_time "$tmp/never.csv" $SGLSIM eval "$FILE" $METRICS --points "$tmp/points.csv" --jit=never)
-t_always=$(cli_time "$tmp/always.csv" $SGLSIM eval "$FILE" $METRICS --points "$tmp/points.csv" --jit=always)
-# the I/O baseline: five one-operation expressions, numbers as long as the metrics'
-t_io=$(cli_time "$tmp/io.csv" $SGLSIM eval "$FILE" "batch / 3" "seq / 7" "ctx / 11" "hidden / 13" "ffn / 17" \
-	--points "$tmp/points.csv" --jit=never)
+head -n "$((CLI_POINTS + 1))" "$tmp/points.csv" >"$tmp/cli.csv"
+head -n 11 "$tmp/points.csv" >"$tmp/ten.csv"
+# the JIT's library does not depend on the number of points: fill the cache
+"$SGLSIM" eval "$FILE" $METRICS --points "$tmp/ten.csv" --jit=always >/dev/null
+# One untimed run (a warm-up) gives the metrics' values.  The I/O baseline
+# prints exactly those numbers: five params v0..v4 read from a CSV holding
+# them, evaluated as themselves -- reading a CSV and printing the same
+# strings, with no arithmetic.  The commands take turns, so that a change
+# in the machine's load hits them alike.
+"$SGLSIM" eval "$FILE" $METRICS --points "$tmp/cli.csv" --jit=never >"$tmp/never.csv"
+for k in 0 1 2 3 4; do echo "param v$k in -1e300 .. 1e300 = 0"; done >"$tmp/io.sgl"
+npar=$(head -n 1 "$tmp/points.csv" | awk -F, '{ print NF }')
+{ echo "v0,v1,v2,v3,v4"; tail -n +2 "$tmp/never.csv" | cut -d, -f"$((npar + 1))-$((npar + NMETRICS))"; } >"$tmp/io.csv"
+: >"$tmp/t_never"; : >"$tmp/t_always"; : >"$tmp/t_io"
+for r in $(seq "$REPS"); do
+	clock /dev/null "$SGLSIM" eval "$FILE" $METRICS --points "$tmp/cli.csv" --jit=never >>"$tmp/t_never"
+	o=/dev/null; [ "$r" = 1 ] && o=$tmp/always.csv
+	clock "$o" "$SGLSIM" eval "$FILE" $METRICS --points "$tmp/cli.csv" --jit=always >>"$tmp/t_always"
+	clock /dev/null "$SGLSIM" eval "$tmp/io.sgl" v0 v1 v2 v3 v4 --points "$tmp/io.csv" --jit=never >>"$tmp/t_io"
+done
+t_never=$(median <"$tmp/t_never")
+t_always=$(median <"$tmp/t_always")
+t_io=$(median <"$tmp/t_io")
+# the noise: half the spread of the baseline's runs
+noise=$(sort -g "$tmp/t_io" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print (hi - lo) / 2 }')
 if cmp -s "$tmp/never.csv" "$tmp/always.csv"; then same=identical; else same=DIFFERENT; fi
 
 # ---------------------------------------------------------------- SymPy
-$SGLSIM expr "$FILE" $METRICS --format sympy >"$tmp/formulas.sympy"
+"$SGLSIM" expr "$FILE" $METRICS --format sympy >"$tmp/formulas.sympy"
 if python3 -c 'import sympy' 2>/dev/null; then
-	python3 "$SRCDIR/bench/bench_sympy.py" "$tmp/formulas.sympy" "$tmp/points.csv" "$tmp/never.csv" \
+	python3 "$SRCDIR/bench/bench_sympy.py" "$tmp/formulas.sympy" "$tmp/cli.csv" "$tmp/never.csv" \
 		"$REPS" >"$tmp/sympy.txt" || echo "sympy_error 1" >"$tmp/sympy.txt"
 else
 	echo "sympy_missing 1" >"$tmp/sympy.txt"
@@ -148,16 +182,21 @@ row "interpreter, block (bc_eval_block)" interp_block
 row "JIT, scalar (jit_scalar)" jit_scalar
 row "JIT, batch (jit_batch)" jit_batch
 row "static C (expr --format c, gcc -O2)" static_c
-per() { awk -v t="$1" -v b="$2" -v n="$POINTS" -v m="$NMETRICS" 'BEGIN { printf "%.2f", (t - b) * 1e9 / (n * m) }'; }
+per() { # per T BASE: ns per point per metric of T - BASE, or "< noise"
+	awk -v t="$1" -v b="$2" -v z="$noise" -v n="$CLI_POINTS" -v m="$NMETRICS" \
+		'BEGIN { d = t - b; if (d < z) printf "< %.0f", z * 1e9 / (n * m); else printf "%.2f", d * 1e9 / (n * m) }'
+}
 ms() { awk -v t="$1" 'BEGIN { printf "%.0f ms", t * 1e3 }'; }
-printf '  %-44s %12s   (%s total, %s of it CSV I/O)\n' "sglsim eval --points --jit=never" "$(per "$t_never" "$t_io")" "$(ms "$t_never")" "$(ms "$t_io")"
-printf '  %-44s %12s   (%s total; CSV output %s)\n' "sglsim eval --points --jit=always" "$(per "$t_always" "$t_io")" "$(ms "$t_always")" "$same"
+printf '  %-44s %12s   (%s a run; CSV I/O alone %s +- %s; %s)\n' "sglsim eval --points --jit=never, less I/O" \
+	"$(per "$t_never" "$t_io")" "$(ms "$t_never")" "$(ms "$t_io")" "$(ms "$noise")" "$clock_kind"
+printf '  %-44s %12s   (%s a run; CSV output %s)\n' "sglsim eval --points --jit=always, less I/O" \
+	"$(per "$t_always" "$t_io")" "$(ms "$t_always")" "$same"
 if [ -n "$(get sympy_missing "$tmp/sympy.txt")" ]; then
 	printf '  %-44s %12s\n' "SymPy lambdify" "(no sympy)"
 elif [ -n "$(get sympy_error "$tmp/sympy.txt")" ]; then
 	printf '  %-44s %12s\n' "SymPy lambdify" "(failed)"
 else
-	printf '  %-44s %12.2f   (%s)\n' "SymPy lambdify, $(get sympy_mode "$tmp/sympy.txt")" \
+	printf '  %-44s %12.2f   (%s)\n' "SymPy lambdify ($(get sympy_mode "$tmp/sympy.txt"))" \
 		"$(get sympy_ns "$tmp/sympy.txt")" "$(get sympy_note "$tmp/sympy.txt")"
 fi
 echo

@@ -386,22 +386,31 @@ int main(int argc, char **argv)
 	double *ref = malloc(nout * sizeof *ref), *out = malloc(nout * sizeof *out);
 	bc_eval_block(prog, npoints, in, ref);
 	Bench b = {prog, jit ? jit_scalar(jit) : NULL, jit ? jit_batch(jit) : NULL, sfn, npoints, in, out};
-	for (int t = 0; t < T_COUNT; t++) {
-		if ((t == T_JSCALAR || t == T_JBATCH) && !jit) continue;
-		double times[99];
-		run_tier(&b, t);   /* warm-up */
-		for (int r = 0; r < reps; r++) times[r] = run_tier(&b, t);
-		size_t diff = 0;
-		double maxrel = 0;
-		for (size_t i = 0; i < nout; i++) {
-			if (memcmp(&out[i], &ref[i], sizeof(double)) && !(isnan(out[i]) && isnan(ref[i]))) {
-				diff++;
-				double rel = fabs(out[i] - ref[i]) / fmax(fabs(ref[i]), 1e-300);
-				if (rel > maxrel) maxrel = rel;
+	/* the tiers take turns, so that a change in the machine's load hits
+	 * them alike; the first round is a warm-up and the check */
+	static double times[T_COUNT][99];
+	size_t diff[T_COUNT] = {0};
+	double maxrel[T_COUNT] = {0};
+	for (int r = -1; r < reps; r++)
+		for (int t = 0; t < T_COUNT; t++) {
+			if ((t == T_JSCALAR || t == T_JBATCH) && !jit) continue;
+			double dt = run_tier(&b, t);
+			if (r >= 0) {
+				times[t][r] = dt;
+				continue;
+			}
+			for (size_t i = 0; i < nout; i++) {
+				if (memcmp(&out[i], &ref[i], sizeof(double)) && !(isnan(out[i]) && isnan(ref[i]))) {
+					diff[t]++;
+					double rel = fabs(out[i] - ref[i]) / fmax(fabs(ref[i]), 1e-300);
+					if (rel > maxrel[t]) maxrel[t] = rel;
+				}
 			}
 		}
-		printf("%s_ns %.3f\n", tier_key[t], 1e9 * median(times, reps) / (double)nout);
-		printf("%s_diff %zu %.3g\n", tier_key[t], diff, maxrel);
+	for (int t = 0; t < T_COUNT; t++) {
+		if ((t == T_JSCALAR || t == T_JBATCH) && !jit) continue;
+		printf("%s_ns %.3f\n", tier_key[t], 1e9 * median(times[t], reps) / (double)nout);
+		printf("%s_diff %zu %.3g\n", tier_key[t], diff[t], maxrel[t]);
 	}
 	jit_free(jit);
 	bc_free(prog);

@@ -48,7 +48,7 @@ def main():
             outs = [np.broadcast_to(fn(*cols), (n,)) for fn in fns]
             times.append(time.perf_counter() - t0)
         got = [[float(outs[k][j]) for k in range(len(fns))] for j in range(n)]
-        mode = "numpy (vectorized)"
+        mode = "numpy"
     else:
         fns = [sp.lambdify(args, e, modules="math") for e in exprs]
         n = min(len(rows), 20000)
@@ -57,7 +57,7 @@ def main():
             t0 = time.perf_counter()
             got = [[fn(*p) for fn in fns] for p in pts]
             times.append(time.perf_counter() - t0)
-        mode = "math module, Python loop (no numpy)"
+        mode = "math, loop"
     times.sort()
     med = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
     maxrel = 0.0
@@ -68,7 +68,8 @@ def main():
                 maxrel = max(maxrel, abs(g - w) / max(abs(w), 1e-300))
     print("sympy_mode %s" % mode)
     print("sympy_ns %.3f" % (med * 1e9 / (n * len(names))))
-    print("sympy_note %d points; max rel. difference from sglsim %.2g" % (n, maxrel))
+    print("sympy_note %d points%s; max rel. diff. from sglsim %.2g"
+          % (n, "" if np is not None else ", numpy not installed", maxrel))
 
 
 if __name__ == "__main__":

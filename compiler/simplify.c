@@ -571,10 +571,22 @@ static NodeId der_node(Deriv *d, NodeId id)
 			       dag_op2(g, DOP_SUB, mul2(g, der(d, a[0]), a[1]), mul2(g, a[0], der(d, a[1]))),
 			       dag_op2(g, DOP_POW, a[1], dag_const(g, 2)));
 	case DOP_POW: {
-		NodeId du = der(d, a[0]), dv = der(d, a[1]);
+		/* zero derivatives are recognised after simplification, so that
+		 * the general rule (with log u and u' / u) is used only when both
+		 * base and exponent vary: d(0^v) is 0, not 0 * log(0) */
+		NodeId du = dag_simplify(g, der(d, a[0])), dv = dag_simplify(g, der(d, a[1]));
+		bool du0 = dag_is_const(g, du, 0), dv0 = dag_is_const(g, dv, 0);
 		double e;
-		if (is_const(g, a[1], &e)) /* v u^(v-1) u' */
-			return mul2(g, mul2(g, a[1], dag_op2(g, DOP_POW, a[0], dag_const(g, e - 1))), du);
+		if (du0 && dv0) return c0(g);
+		if (dv0) { /* v u^(v-1) u' */
+			NodeId v1 = is_const(g, a[1], &e) ? dag_const(g, e - 1)
+							  : dag_op2(g, DOP_SUB, a[1], dag_const(g, 1));
+			return mul2(g, mul2(g, a[1], dag_op2(g, DOP_POW, a[0], v1)), du);
+		}
+		if (du0) { /* u^v log(u) v'; a zero base stays 0 for v > 0 */
+			if (dag_is_const(g, a[0], 0)) return c0(g);
+			return mul2(g, mul2(g, id, dag_op1(g, DOP_LOG, a[0])), dv);
+		}
 		/* u^v (v' log u + v u' / u) */
 		return mul2(g, id, dag_op2(g, DOP_ADD, mul2(g, dv, dag_op1(g, DOP_LOG, a[0])),
 					   dag_op2(g, DOP_DIV, mul2(g, a[1], du), a[0])));

@@ -254,7 +254,7 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 			x = log(x);
 			break;
 		case BI_EXP: x = exp(x); if (!isfinite(x)) return value_fail("the result overflows"); break;
-		case BI_CLAMP: x = x < v[1].num ? v[1].num : x > v[2].num ? v[2].num : x; break;
+		case BI_CLAMP: x = num_min(num_max(x, v[1].num), v[2].num); break; /* as lowered */
 		default: break;
 		}
 		return value_num(x, v[0].dim);

@@ -13,7 +13,18 @@ and checks, at random points of the domain:
               original (away from the kinks of min/max/abs/ceil/floor/if,
               where sglsim's almost-everywhere conventions apply);
   eval        `sglsim eval --points` (doubles, interpreter) equals the
-              original, and --jit=always prints byte-identical CSV.
+              original; --jit=always prints the same bytes, at all points
+              (CSV, the JIT's batch code) and at one point (-D, --json,
+              its scalar code).
+
+The expressions use + - * / ^ (integer powers, fractional ones of positive
+bases, even powers of negative ones), unary minus, min/max (2 or 3
+operands), clamp, abs, sqrt, log, exp (arguments scaled so it cannot
+overflow), ceil, floor and `if` on comparisons joined by and/or/not
+(==/!= between floors and ceils), nested up to 5 deep; subexpressions are
+sometimes used twice, so like terms, x - x, x / x and powers of powers
+occur.  Interval arithmetic keeps divisors away from 0, the arguments of
+log/sqrt/fractional powers positive, and every value under 1e6.
 
 The original expression is built in SymPy by the generator itself,
 independently of sglsim.  Formulas are compared exactly: every SymPy
@@ -29,10 +40,15 @@ finite, where a min/max/abs/ceil/floor/comparison is within 1e-6 relative
 of its kink, where |value| > 1e12.  Tolerance: |got - want| <=
 max(1e-9 |want|, 1e-12).
 
+Each TAP line covers 100 expressions for one check and lists the first
+mismatches (expression, point, both values, sglsim's formula).
+
 Environment: SGLSIM (the binary), SGL_ORACLE_SEED, SGL_ORACLE_N (number of
-expressions, default 1000), SGL_ORACLE_KEEP=DIR (keep the generated files
-there), SGL_ORACLE_VERBOSE=1 (list every mismatch, not only the first few
-of each group).
+expressions, default 1000), SGL_ORACLE_KEEP=DIR (keep the generated .sgl
+and CSV there), SGL_ORACLE_VERBOSE=1 (list every mismatch, not only the
+first few of each group), SGL_ORACLE_JOBS (processes, default 2),
+SGL_ORACLE_TIMES=1 (phase timings on stderr), SGL_ORACLE_DEPTH (deepest
+nesting, default 5).
 """
 import math
 import os
@@ -54,7 +70,7 @@ N_EXPR = int(os.environ.get("SGL_ORACLE_N", "1000"))
 POOL = 60          # rows of the points CSV
 PTS = 6            # points per expression, drawn from the pool
 GROUP = 100        # expressions per TAP line
-MAX_DEPTH = 5
+MAX_DEPTH = int(os.environ.get("SGL_ORACLE_DEPTH", "5"))
 REL_TOL, ABS_TOL = 1e-9, 1e-12
 KINK = 1e-6
 HUGE = 1e12
@@ -71,7 +87,8 @@ SYM = {n: sp.Symbol(n, positive=True) for n in PARAMS}
 # from zero and exp from overflowing.
 
 BOUND = 1e6        # no subexpression may exceed this in magnitude
-CONSTS = [1, 2, 3, 4, 5, 7, 10, 0.5, 0.25, 1.5, 2.5, 0.1, 0.3, 0.75]
+CONSTS = [0, 1, 2, 3, 4, 5, 7, 10, 0.5, 0.25, 1.5, 2.5, 0.1, 0.3, 0.75]
+PCONSTS = [v for v in CONSTS if v > 0]
 INT_EXP = [2, 3, 4, -1, -2]
 FRAC_EXP = ["0.5", "1.5", "0.25", "-0.5", "2.5", "0.75"]
 
@@ -179,11 +196,15 @@ class Gen:
         v = self.r.choice(CONSTS)
         return E(num_text(v), num_sym(v), v, v)
 
+    def pconst(self):
+        v = self.r.choice(PCONSTS)
+        return E(num_text(v), num_sym(v), v, v)
+
     def leaf(self):
         return self.param() if self.r.random() < 0.7 else self.const()
 
     def pos_leaf(self):
-        return self.leaf()   # every leaf is positive
+        return self.param() if self.r.random() < 0.7 else self.pconst()
 
     # any sign
     def gen(self, d):
@@ -224,7 +245,7 @@ class Gen:
             return x
         if self.r.random() < 0.5:
             return self.pos(d)
-        k = self.const()
+        k = self.pconst()
         if self.r.random() < 0.5:   # |x| + k
             return E("(abs(%s) + %s)" % (x.s, k.s), s_add(s_fn(sp.Abs, x.y), k.y),
                      k.lo, max(abs(x.lo), abs(x.hi)) + k.hi)
@@ -291,6 +312,15 @@ class Gen:
                      s_pow(x.y, sp.Integer(n)), *ival_pow_int(x, n))
         if op == "powf":
             return self.build_pos("powf", d)
+        if op == "powv" and r.random() < 0.3:     # a constant base
+            v = r.choice((0, 1, 2, 0.5, 10))
+            y = self.exponent(self.pos(d - 1) if v == 0 else g(d - 1))
+            if y is None:
+                return None
+            ends = [v ** y.lo, v ** y.hi] if v else [0.0]
+            return E("(%s ^ %s)" % (num_text(v), y.s), s_pow(num_sym(v), y.y), min(ends), max(ends))
+        if op == "powv":
+            return self.build_pos("powv", d)
         if op in ("min", "max"):
             k = 3 if r.random() < 0.15 else 2
             xs = [g(d - 1) for _ in range(k)]
@@ -327,6 +357,15 @@ class Gen:
                      s_if(c[1], x.y, y.y),
                      min(x.lo, y.lo), max(x.hi, y.hi))
         raise AssertionError(op)
+
+    def exponent(self, y):
+        """y, scaled by a constant if need be so that |y| <= 3."""
+        if y.mag() <= 3:
+            return y
+        for k in (0.1, 0.01, 0.001, 0.0001, 1e-5):
+            if y.mag() * k <= 3:
+                return E("(%s * %s)" % (y.s, repr(k)), s_mul(y.y, sp.Float(k)), y.lo * k, y.hi * k)
+        return None
 
     def build_log(self, d):
         x = self.pos(d - 1)
@@ -371,11 +410,19 @@ class Gen:
             f, sf = (min, sp.Min) if op == "min" else (max, sp.Max)
             return E("%s(%s, %s)" % (op, x.s, y.s), s_fn(sf, x.y, y.y), f(x.lo, y.lo), f(x.hi, y.hi))
         if op == "abs":
-            x, k = self.gen(d - 1), self.const()
+            x, k = self.gen(d - 1), self.pconst()
             return E("(abs(%s) + %s)" % (x.s, k.s), s_add(s_fn(sp.Abs, x.y), k.y), k.lo, x.mag() + k.hi)
         if op == "ceil":
             x = p(d - 1)
             return E("ceil(%s)" % x.s, s_fn(sp.ceiling, x.y), max(1, math.ceil(x.lo)), math.ceil(x.hi))
+        if op == "powv":      # a positive base, a variable exponent
+            x, y = p(d - 1), self.exponent(self.gen(d - 1))
+            if y is None:
+                return None
+            ends = [x.lo ** y.lo, x.lo ** y.hi, x.hi ** y.lo, x.hi ** y.hi]
+            if max(ends) > BOUND:
+                return None
+            return E("(%s ^ %s)" % (x.s, y.s), s_pow(x.y, y.y), min(ends), max(ends))
         if op == "sq":        # an even power of a negative or positive base
             x = self.nonzero(d - 1)
             n = self.r.choice((2, 2, 4))
@@ -400,12 +447,12 @@ class Gen:
 
 
 OPS, OPW = zip(*[("add", 10), ("sub", 10), ("mul", 10), ("div", 7), ("neg", 3),
-                 ("powi", 5), ("powf", 4), ("min", 5), ("max", 5), ("clamp", 1),
+                 ("powi", 5), ("powf", 4), ("powv", 3), ("min", 5), ("max", 5), ("clamp", 1),
                  ("abs", 4), ("ceil", 2), ("floor", 2), ("sqrt", 3), ("log", 3),
                  ("exp", 3), ("if", 5)])
 POPS, POPW = zip(*[("add", 8), ("mul", 8), ("div", 6), ("powf", 4), ("sqrt", 3),
                    ("exp", 3), ("min", 3), ("max", 3), ("abs", 3), ("ceil", 1), ("if", 3),
-                   ("sq", 3), ("explog", 1)])
+                   ("sq", 3), ("explog", 1), ("powv", 2)])
 
 # ------------------------------------------------------------------ evaluator
 # Evaluates a SymPy expression tree at one point, either in mpmath (exact
@@ -708,29 +755,86 @@ def _max(*xs):
     return sp.Max(*xs, evaluate=False)
 
 
-# sympify with the params as symbols, evaluate=False (the tree as printed,
-# not SymPy's rewriting of it) and Min/Max unevaluated too (SymPy's
-# reduction of Min/Max arguments would take most of the run time).  Every
-# 10th formula is also parsed the default way, sympify(text, locals=params).
-PARSE_LOCALS = dict(SYM, Min=_min, Max=_max)
+def _piecewise(*pairs):
+    """Piecewise as printed: even unevaluated, SymPy rewrites a condition
+    holding a Piecewise (as ITE, through sets), and fails or recurses
+    forever on some; this builds the pairs as they are."""
+    from sympy.functions.elementary.piecewise import ExprCondPair
+    args = [sp.Tuple.__new__(ExprCondPair, sp.sympify(v), sp.sympify(c)) for v, c in pairs]
+    return sp.Basic.__new__(sp.Piecewise, *args)
 
 
-def parse_formula(text, also_default=False):
-    if isinstance(text, tuple):
-        return None, text[1]
-    try:
-        f = sp.sympify(text, locals=dict(PARSE_LOCALS), convert_xor=False, evaluate=False)
-    except Exception:  # noqa: BLE001 -- SymPy trips on some unevaluated trees
-        also_default = True     # (1 >= 10 unevaluated, deep nesting): use the default
-        f = None
-    if also_default:
+# Formulas are parsed with sympify, the params as symbols, evaluate=False
+# and Min/Max/Piecewise unevaluated too: the tree as printed, not SymPy's
+# rewriting of it, and fast (SymPy's reduction of Min/Max arguments would
+# take most of the run time).  Every 10th formula is also parsed the default
+# way, sympify(text, locals=params) -- the contract -- and so is any formula
+# the fast way fails on or gets a wrong value from (SymPy has bugs of its
+# own with unevaluated trees).  A formula is unparseable when neither way
+# parses it.
+PARSE_LOCALS = dict(SYM, Min=_min, Max=_max, Piecewise=_piecewise)
+PLAIN = {n: sp.Symbol(n) for n in PARAMS}
+
+
+def parse_default(text):
+    """sympify(text, locals=params): (formula, None) or (None, why).  The
+    params as positive symbols first, then as plain symbols (SymPy recurses
+    forever on some formulas with positive symbols only)."""
+    errs = []
+    for syms in (SYM, PLAIN):
         try:
-            g = sp.sympify(text, locals=dict(SYM), convert_xor=False)
-        except Exception as ex:  # noqa: BLE001 -- any parse failure is a finding
-            return None, "sympify failed (%s: %s) on: %s" % (type(ex).__name__, ex, text)
-        if f is None:
-            f = g
-    return f, None
+            return sp.sympify(text, locals=dict(syms), convert_xor=False), None
+        except Exception as ex:  # noqa: BLE001 -- any failure is reported
+            errs.append("%s: %s" % (type(ex).__name__, str(ex)[:300]))
+    return None, "; ".join(errs)
+
+
+class Formula:
+    """One formula printed by sglsim: .f the parsed SymPy expression (None
+    when unparseable, .why then says why), .notes remarks on SymPy."""
+
+    def __init__(self, text, also_default=False):
+        self.text, self.f, self.why, self.notes = text, None, None, []
+        self._default = None
+        if isinstance(text, tuple):     # sglsim failed on it
+            self.why = text[1]
+            return
+        fast_err = None
+        try:
+            self.f = sp.sympify(text, locals=dict(PARSE_LOCALS), convert_xor=False, evaluate=False)
+        except Exception as ex:  # noqa: BLE001
+            fast_err = "%s: %s" % (type(ex).__name__, str(ex)[:300])
+        if self.f is None or also_default:
+            d, why = self.default()
+            if self.f is None:
+                self.f = d
+                if d is None:
+                    self.why = "sympify failed (%s; unevaluated: %s) on: %s" % (why, fast_err, text)
+            elif d is None:
+                self.notes.append("SymPy fails inside sympify(text) (%s), the unevaluated parse "
+                                  "works, on: %s" % (why, text))
+
+    def default(self):
+        if self._default is None:
+            self._default = parse_default(self.text)
+        return self._default
+
+    def value(self, env, accept):
+        """(value, kink distance) at env.  When accept(value, kink) is
+        false, tries the default parse too, and keeps it if it does better."""
+        got, gk = evaluate(self.f, env)
+        if accept(got, gk) or isinstance(self.text, tuple):
+            return got, gk
+        d, _ = self.default()
+        if d is not None and d is not self.f:
+            try:
+                got2, gk2 = evaluate(d, env)
+            except Unsupported:
+                return got, gk
+            if accept(got2, gk2):
+                self.f = d
+                return got2, gk2
+        return got, gk
 
 
 def read_csv(text):
@@ -740,16 +844,24 @@ def read_csv(text):
 
 CHECKS = ("simplify", "raw", "derivative", "eval")
 WORK = {}
+EXPR_SECONDS = 30   # SymPy can take forever (sympy.diff of a deep product)
+
+
+class ExprTimeout(BaseException):   # not an Exception: nothing may swallow it
+    pass
+
+
+def _alarm(signum, frame):
+    raise ExprTimeout()
 
 
 def check_range(bounds):
     """Checks expressions lo..hi-1 of WORK; returns ([((check, group),
-    [messages])], {check: [compared, skipped]})."""
+    [messages])], {check: [compared, skipped]}, [((check, group), [notes])])."""
     lo, hi = bounds
-    exprs, names, pool = WORK["exprs"], WORK["names"], WORK["pool"]
-    ev_vals = WORK["ev_vals"]
+    exprs, names = WORK["exprs"], WORK["names"]
     stats = {k: [0, 0] for k in CHECKS}
-    group_fail = {}
+    group_fail, group_note = {}, {}
 
     def fail(check, i, msg):
         group_fail.setdefault((check, i // GROUP), []).append(
@@ -757,103 +869,116 @@ def check_range(bounds):
 
     prng = random.Random(SEED + 1 + lo)
     slow = []
+    import signal
+    signal.signal(signal.SIGALRM, _alarm)
     for i in range(lo, hi):
         t_start = time.time()
-        if slow and os.environ.get("SGL_ORACLE_TIMES"):
-            slow.sort()
-            del slow[:-3]
-        e, name = exprs[i], names[i]
-        fs, why = parse_formula(WORK["simp"][name], i % 10 == 0)
-        if fs is None:
-            fail("simplify", i, why)
-        fr, why = parse_formula(WORK["raw"][name], i % 10 == 5)
-        if fr is None:
-            fail("raw", i, why)
-        fd, why = parse_formula(WORK["deriv"][name], i % 10 == 0)
-        if fd is None:
-            fail("derivative", i, why)
+        signal.alarm(EXPR_SECONDS)
         try:
-            dref = sp.diff(e.y, SYM["a"])
-        except Exception:  # noqa: BLE001 -- SymPy trips on some unevaluated trees
-            try:
-                dref = sp.diff(e.y.doit(), SYM["a"])
-            except Exception as ex:  # noqa: BLE001
-                dref = None
-                fail("derivative", i, "harness: sympy.diff failed: %s" % ex)
-        for k in WORK["pts_of"][i]:
-            env = pool[k]
-            want, kink = evaluate(e.y, env)
-            if want is None or abs(want) > HUGE:
-                for c in stats:
-                    stats[c][1] += 1
+            check_one(i, stats, fail, group_note, prng)
+        except ExprTimeout:
+            group_note.setdefault(("derivative", i // GROUP), []).append(
+                "%s: SymPy took over %d s on it; its remaining points are not checked"
+                % (names[i], EXPR_SECONDS))
+        finally:
+            signal.alarm(0)
+        slow.append((time.time() - t_start, names[i]))
+    if os.environ.get("SGL_ORACLE_TIMES"):
+        slow.sort()
+        for t, n in slow[-3:]:
+            sys.stderr.write("#   slowest: %s %.2f s\n" % (n, t))
+    return list(group_fail.items()), stats, list(group_note.items())
+
+
+def check_one(i, stats, fail, group_note, prng):
+    """All the checks of expression i (see check_range)."""
+    exprs, names, pool = WORK["exprs"], WORK["names"], WORK["pool"]
+    ev_vals = WORK["ev_vals"]
+    e, name = exprs[i], names[i]
+    forms = {"simplify": Formula(WORK["simp"][name], i % 10 == 0),
+             "raw": Formula(WORK["raw"][name], i % 10 == 5),
+             "derivative": Formula(WORK["deriv"][name], i % 10 == 0)}
+    for check, F in forms.items():
+        if F.f is None:
+            fail(check, i, F.why)
+        for note in F.notes:
+            group_note.setdefault((check, i // GROUP), []).append("%s: %s" % (name, note))
+    try:
+        dref = sp.diff(e.y, SYM["a"])
+    except Exception:  # noqa: BLE001 -- SymPy trips on some unevaluated trees
+        try:
+            dref = sp.diff(e.y.doit(), SYM["a"])
+        except Exception as ex:  # noqa: BLE001
+            dref = None
+            fail("derivative", i, "harness: sympy.diff failed: %s" % ex)
+    for k in WORK["pts_of"][i]:
+        env = pool[k]
+        want, kink = evaluate(e.y, env)
+        if want is None or abs(want) > HUGE:
+            for c in stats:
+                stats[c][1] += 1
+            continue
+        at = "at %s" % fmt_pt(env)
+        smooth = kink > KINK
+        for check in ("simplify", "raw"):
+            F = forms[check]
+            if F.f is None or not smooth:
+                stats[check][1] += 1
                 continue
-            at = "at %s" % fmt_pt(env)
-            smooth = kink > KINK
-            for check, f in (("simplify", fs), ("raw", fr)):
-                if f is None:
-                    stats[check][1] += 1
-                    continue
-                try:
-                    got, gk = evaluate(f, env)
-                except Unsupported as ex:
-                    fail(check, i, "cannot evaluate sglsim's formula: %s" % ex)
-                    if check == "simplify":
-                        fs = None
-                    else:
-                        fr = None
-                    stats[check][1] += 1
-                    continue
-                if not smooth or gk <= KINK:
-                    stats[check][1] += 1
-                    continue
-                stats[check][0] += 1
-                if got is None or not close(got, want):
-                    fail(check, i, "%s: sympy %s, sglsim %s (formula %s)"
-                         % (at, fnum(want), fnum(got), f))
-            # derivative
-            dw = dg = None
-            dk = dgk = 0.0
-            if dref is not None:
-                try:
-                    dw, dk = evaluate(dref, env)
-                except Unsupported as ex:
-                    fail("derivative", i, "harness: cannot evaluate sympy.diff: %s" % ex)
-                    dref = None
-            if fd is not None:
-                try:
-                    dg, dgk = evaluate(fd, env)
-                except Unsupported as ex:
-                    fail("derivative", i, "cannot evaluate sglsim's derivative: %s" % ex)
-                    fd = None
-            if dref is None or fd is None or dw is None or abs(dw) > HUGE or not smooth \
-                    or dk <= KINK or dgk <= KINK:
+            try:
+                got, gk = F.value(env, lambda v, k: k <= KINK or (v is not None and close(v, want)))
+            except Unsupported as ex:
+                fail(check, i, "cannot evaluate sglsim's formula: %s" % ex)
+                F.f = None
+                stats[check][1] += 1
+                continue
+            if gk <= KINK:
+                stats[check][1] += 1
+                continue
+            stats[check][0] += 1
+            if got is None or not close(got, want):
+                fail(check, i, "%s: sympy %s, sglsim %s (formula %s)"
+                     % (at, fnum(want), fnum(got), F.text))
+        # derivative
+        F = forms["derivative"]
+        dw, dk = None, 0.0
+        if dref is not None and F.f is not None and smooth:
+            try:
+                dw, dk = evaluate(dref, env)
+            except Unsupported as ex:
+                fail("derivative", i, "harness: cannot evaluate sympy.diff: %s" % ex)
+                dref = None
+        if dw is None or abs(dw) > HUGE or dk <= KINK:
+            stats["derivative"][1] += 1
+        else:
+            try:
+                dg, dgk = F.value(env, lambda v, k: k <= KINK or (v is not None and close(v, dw)))
+            except Unsupported as ex:
+                fail("derivative", i, "cannot evaluate sglsim's derivative: %s" % ex)
+                F.f = None
+                dg, dgk = None, 0.0
+            if dgk <= KINK:
                 stats["derivative"][1] += 1
             else:
                 stats["derivative"][0] += 1
                 if dg is None or not close(dg, dw):
                     fail("derivative", i, "%s: sympy.diff %s, sglsim %s (sglsim d/da = %s; "
-                         "sympy d/da = %s)" % (at, fnum(dw), fnum(dg), fd, dref))
-            # eval (doubles)
-            if ev_vals is None:
-                continue
-            if not smooth:
-                stats["eval"][1] += 1
-                continue
-            got = ev_vals[k][i]
-            stats["eval"][0] += 1
-            if not (math.isfinite(got) and close(got, want)):
-                extra = spread(e.y, env, prng)
-                if fs is not None:
-                    extra = max(extra, spread(fs, env, prng))
-                if not (math.isfinite(got) and close(got, want, extra)):
-                    fail("eval", i, "%s: sympy %s, sglsim eval %r (conditioning allows %.3g)"
-                         % (at, fnum(want), got, extra))
-        slow.append((time.time() - t_start, name))
-    if os.environ.get("SGL_ORACLE_TIMES"):
-        slow.sort()
-        for t, n in slow[-3:]:
-            sys.stderr.write("#   slowest: %s %.2f s\n" % (n, t))
-    return list(group_fail.items()), stats
+                         "sympy d/da = %s)" % (at, fnum(dw), fnum(dg), F.text, dref))
+        # eval (doubles)
+        if ev_vals is None:
+            continue
+        if not smooth:
+            stats["eval"][1] += 1
+            continue
+        got = ev_vals[k][i]
+        stats["eval"][0] += 1
+        if not (math.isfinite(got) and close(got, want)):
+            extra = spread(e.y, env, prng)
+            if forms["simplify"].f is not None:
+                extra = max(extra, spread(forms["simplify"].f, env, prng))
+            if not (math.isfinite(got) and close(got, want, extra)):
+                fail("eval", i, "%s: sympy %s, sglsim eval %r (conditioning allows %.3g)"
+                     % (at, fnum(want), got, extra))
 
 
 # ------------------------------------------------------------------ main
@@ -931,9 +1056,9 @@ def main():
     def jit_start():
         procs = []
         for k, cmd in enumerate(jit_cmds):
-            procs.append(subprocess.Popen(cmd, stdout=open(os.path.join(tmpdir, "jit%d.out" % k), "wb"),
-                                          stderr=open(os.path.join(tmpdir, "jit%d.err" % k), "wb"),
-                                          env=jit_env))
+            with open(os.path.join(tmpdir, "jit%d.out" % k), "wb") as out, \
+                    open(os.path.join(tmpdir, "jit%d.err" % k), "wb") as err:
+                procs.append(subprocess.Popen(cmd, stdout=out, stderr=err, env=jit_env))
             if k == 0:      # the first one fills the cache the others load
                 procs[0].wait()
         return procs
@@ -969,9 +1094,12 @@ def main():
         parts = [check_range(bounds[0])]
     stats = {k: [0, 0] for k in CHECKS}
     group_fail = {}
-    for part_fail, part_stats in parts:
+    group_note = {}
+    for part_fail, part_stats, part_note in parts:
         for key, msgs in part_fail:
             group_fail.setdefault(key, []).extend(msgs)
+        for key, msgs in part_note:
+            group_note.setdefault(key, []).extend(msgs)
         for k in CHECKS:
             stats[k][0] += part_stats[k][0]
             stats[k][1] += part_stats[k][1]
@@ -1023,6 +1151,7 @@ def main():
             if len(fails) > SHOW:
                 notes.append("... and %d more in this group (SGL_ORACLE_VERBOSE=1 lists all)"
                              % (len(fails) - SHOW))
+            notes += ["note: " + n for n in group_note.get((check, gi), [])[:SHOW]]
             tap.result(not fails, "%s: m%d..m%d" % (labels[check], lo, hi), notes)
     # the checks must not pass by skipping everything
     for check, (done, skipped) in stats.items():

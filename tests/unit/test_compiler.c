@@ -200,6 +200,18 @@ Test(dag, derivative_conventions_of_nonsmooth_ops)
 	cr_expect_eq(eval_at(d, (double[]){3, 2, 0}), 0);
 }
 
+Test(dag, derivatives_of_powers_with_constant_parts)
+{
+	/* d(0^y)/dx and d(0^x)/dx are 0, not 0 * log(0) (found by the SymPy oracle) */
+	cr_expect_eq(dag_derive(&g, op2(DOP_POW, C(0), y), 0), C(0));
+	cr_expect_eq(dag_derive(&g, op2(DOP_POW, C(0), x), 0), C(0));
+	cr_expect_eq(dag_derive(&g, op2(DOP_POW, op2(DOP_SUB, y, y), x), 0), C(0));
+	NodeId d = dag_derive(&g, op2(DOP_POW, C(2), x), 0); /* 2^x log 2 */
+	cr_expect_float_eq(eval_at(d, (double[]){3, 0, 0}), 8 * log(2.0), 1e-15);
+	d = dag_derive(&g, op2(DOP_POW, x, y), 0); /* y x^(y-1) */
+	cr_expect_float_eq(eval_at(d, (double[]){2, 3, 0}), 12, 1e-15);
+}
+
 Test(dag, block_interpreter_equals_scalar_bit_for_bit)
 {
 	NodeId roots[20];

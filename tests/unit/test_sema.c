@@ -31,6 +31,9 @@ Test(sema, arithmetic_keeps_base_units)
 	expect_output("print sqrt(4 tok^2)", "2 tok\n");
 	expect_output("print (2 s)^2", "4 s^2\n");
 	expect_output("print min(1 s, 500 ms, 2 s)", "0.5 s\n");
+	/* clamp(x, lo, hi) = min(max(x, lo), hi), as the compiler lowers it */
+	expect_output("print clamp(2, 3, 1)", "1\n");
+	expect_output("print clamp(5 s, 1 s, 3 s)", "3 s\n");
 	expect_output("print if 1 s < 2 s then \"yes\" else \"no\"", "yes\n");
 }
 
