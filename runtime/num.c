@@ -14,7 +14,9 @@ void num_format(char *out, size_t n, double x)
 		snprintf(out, n, "%.0f", x);
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
+	/* %g drops trailing zeros, so when 15 significant digits read back
+	 * exactly they are already the shortest text; 16 or 17 otherwise */
+	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, n, "%.*g", prec, x);
 		if (strtod(out, NULL) == x)
 			return;
