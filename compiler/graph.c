@@ -664,17 +664,24 @@ static int write_file(const char *path, const char *data, size_t len, char **why
 
 static int write_scene(Scene *sp, GraphFormat format, const char *path, char **why);
 
+/* The format of path, if this build can write it. */
+static int output_format(const char *path, GraphFormat *format, char **why)
+{
+	if (!graph_format_from_path(path, format))
+		return fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
+			    path);
+#ifndef HAVE_GVC
+	if (*format == GRAPH_SVG || *format == GRAPH_PNG)
+		return fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
+#endif
+	return 0;
+}
+
 int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names, size_t nroots,
 		const char *path, const GraphOptions *o, char **why)
 {
 	GraphFormat format;
-	if (!graph_format_from_path(path, &format))
-		return fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
-			    path);
-#ifndef HAVE_GVC
-	if (format == GRAPH_SVG || format == GRAPH_PNG)
-		return fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
-#endif
+	if (output_format(path, &format, why) != 0) return -1;
 	size_t limit = o && o->max_nodes ? o->max_nodes : GRAPH_DEFAULT_MAX_NODES;
 	size_t count = dag_count(g, roots, nroots);
 	if (count > limit)
@@ -723,13 +730,7 @@ int graph_write_deps(const char *const *metrics, size_t nm, const char *const *p
 		     const uint8_t *uses_param, const uint8_t *uses_metric, const char *path, char **why)
 {
 	GraphFormat format;
-	if (!graph_format_from_path(path, &format))
-		return fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
-			    path);
-#ifndef HAVE_GVC
-	if (format == GRAPH_SVG || format == GRAPH_PNG)
-		return fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
-#endif
+	if (output_format(path, &format, why) != 0) return -1;
 	if (nm + np > GRAPH_DEFAULT_MAX_NODES)
 		return fail(why, "graph has %zu nodes, more than the limit %d", nm + np,
 			    GRAPH_DEFAULT_MAX_NODES);

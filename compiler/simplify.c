@@ -281,42 +281,35 @@ static NodeId mk_pow(Dag *g, NodeId b, NodeId e)
 
 /* ------------------------------------------------------- min, max, logic */
 
+/* Sorts by id and drops repeats (min, max, and, or are idempotent). */
+static void sort_unique(Ids *l)
+{
+	qsort(l->v, l->n, sizeof *l->v, cmp_ids);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < l->n; i++)
+		if (!m || l->v[m - 1] != l->v[i]) l->v[m++] = l->v[i];
+	l->n = m;
+}
+
 static NodeId mk_minmax(Dag *g, DagOp op, Ids *args)
 {
-	Ids out = {0};
+	Ids flat = flatten(g, op, args), out = {0};
 	bool have = false;
 	double best = 0;
-	for (uint32_t i = 0; i < args->n; i++) {
-		NodeId a = args->v[i];
-		if (dag_opof(g, a) == op) {
-			for (uint32_t k = 0; k < dag_node(g, a)->nargs; k++) {
-				NodeId x = dag_args(g, a)[k];
-				double c;
-				if (is_const(g, x, &c)) {
-					best = !have ? c : op == DOP_MIN ? num_min(best, c) : num_max(best, c);
-					have = true;
-				} else {
-					ids_push(&out, x);
-				}
-			}
-			continue;
-		}
+	for (uint32_t i = 0; i < flat.n; i++) {
 		double c;
-		if (is_const(g, a, &c)) {
+		if (is_const(g, flat.v[i], &c)) {
 			best = !have ? c : op == DOP_MIN ? num_min(best, c) : num_max(best, c);
 			have = true;
 		} else {
-			ids_push(&out, a);
+			ids_push(&out, flat.v[i]);
 		}
 	}
-	qsort(out.v, out.n, sizeof *out.v, cmp_ids);
-	uint32_t m = 0;
-	for (uint32_t i = 0; i < out.n; i++)
-		if (!m || out.v[m - 1] != out.v[i]) out.v[m++] = out.v[i];
-	out.n = m;
+	sort_unique(&out);
 	if (have) ids_push(&out, dag_const(g, best));
 	NodeId r = nary(g, op, &out);
 	free(out.v);
+	free(flat.v);
 	return r;
 }
 
@@ -328,27 +321,22 @@ static bool is_boolean(const Dag *g, NodeId id)
 
 static NodeId mk_logic(Dag *g, DagOp op, Ids *args)
 {
-	Ids out = {0};
-	for (uint32_t i = 0; i < args->n; i++) {
-		NodeId a = args->v[i];
-		if (dag_opof(g, a) == op) {
-			for (uint32_t k = 0; k < dag_node(g, a)->nargs; k++) ids_push(&out, dag_args(g, a)[k]);
-			continue;
-		}
+	Ids flat = flatten(g, op, args), out = {0};
+	for (uint32_t i = 0; i < flat.n; i++) {
 		double c;
-		if (is_const(g, a, &c)) {
+		if (is_const(g, flat.v[i], &c)) {
 			bool t = c != 0;
-			if (op == DOP_AND && !t) { free(out.v); return dag_const(g, 0); }
-			if (op == DOP_OR && t) { free(out.v); return dag_const(g, 1); }
+			if ((op == DOP_AND && !t) || (op == DOP_OR && t)) {  /* absorbing */
+				free(out.v);
+				free(flat.v);
+				return dag_const(g, t ? 1 : 0);
+			}
 			continue;   /* neutral element */
 		}
-		ids_push(&out, a);
+		ids_push(&out, flat.v[i]);
 	}
-	qsort(out.v, out.n, sizeof *out.v, cmp_ids);
-	uint32_t m = 0;
-	for (uint32_t i = 0; i < out.n; i++)
-		if (!m || out.v[m - 1] != out.v[i]) out.v[m++] = out.v[i];
-	out.n = m;
+	free(flat.v);
+	sort_unique(&out);
 	NodeId r;
 	if (out.n == 0) r = dag_const(g, op == DOP_AND ? 1 : 0);
 	else if (out.n == 1) r = is_boolean(g, out.v[0]) ? out.v[0] : dag_op2(g, DOP_NE, out.v[0], dag_const(g, 0));
