@@ -5,6 +5,8 @@
 #include "helpers.h"
 #include "lang/parse.h"
 #include "lang/schema.h"
+#include <math.h>
+#include <stdlib.h>
 
 static void expect_output(const char *src, const char *want)
 {
@@ -207,4 +209,54 @@ Test(schema, defaults_evaluate_to_the_declared_dimension)
 			compiled_free(c);
 		}
 	}
+}
+
+/* Published totals, from each model's card or safetensors metadata (cited
+ * in stdlib/models.sgl); the derived counts must be within 2%. */
+static const struct { const char *model; double total, active; } published[] = {
+	{"llama2_7b", 6.74e9, 0}, {"llama2_13b", 13.0e9, 0}, {"llama2_70b", 69.0e9, 0},
+	{"codellama_34b", 33.7e9, 0}, {"llama31_8b", 8.03e9, 0}, {"llama31_70b", 70.6e9, 0},
+	{"llama31_405b", 405e9, 0}, {"mistral_7b", 7.24e9, 0}, {"mixtral_8x7b", 46.7e9, 12.9e9},
+	{"mixtral_8x22b", 141e9, 39e9}, {"qwen25_7b", 7.61e9, 0}, {"qwen25_72b", 72.7e9, 0},
+	{"qwen3_30b_a3b", 30.5e9, 3.3e9}, {"qwen3_235b_a22b", 235e9, 22e9},
+	{"deepseek_v3", 671e9, 37e9},
+	/* OpenAI's 5.13 B active excludes the input embedding (vocab x hidden) */
+	{"gpt_oss_120b", 116.83e9, 5.13e9},
+};
+
+static double print_number(const char *src)
+{
+	Compiled *c = compile_text(src, true);
+	cr_assert(c->ok, "%s\n%s", src, c->err.s);
+	double v = strtod(c->out.s, NULL);
+	compiled_free(c);
+	return v;
+}
+
+Test(stdlib, derived_parameter_counts_match_published_totals)
+{
+	for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
+		char src[256];
+		snprintf(src, sizeof src, "import models\nprint %s.param_count\n", published[i].model);
+		double total = print_number(src);
+		cr_expect(fabs(total / published[i].total - 1) <= 0.02, "%s: derived %.4g, published %.4g",
+			  published[i].model, total, published[i].total);
+		if (!published[i].active) continue;
+		const char *excl = strcmp(published[i].model, "gpt_oss_120b") ? "" : " - gpt_oss_120b.vocab * gpt_oss_120b.hidden";
+		snprintf(src, sizeof src, "import models\nprint %s.active_param_count%s\n", published[i].model, excl);
+		double active = print_number(src);
+		cr_expect(fabs(active / published[i].active - 1) <= 0.02, "%s: derived active %.4g, published %.4g",
+			  published[i].model, active, published[i].active);
+	}
+}
+
+Test(stdlib, kv_bytes_per_token_from_the_architecture)
+{
+	/* Llama-3.1-8B: 2 (K and V) x 32 layers x 8 KV heads x 128 x 2 B = 128 KiB */
+	cr_expect_eq(print_number("import models\nprint llama31_8b.kv_bytes_per_token * 1 tok\n"), 131072);
+	/* DeepSeek-V3 MLA: 61 layers x (512 + 64) x 2 B (BF16 cache) */
+	cr_expect_eq(print_number("import models\nprint deepseek_v3.kv_bytes_per_token * 1 tok\n"), 61 * 576 * 2);
+	/* an FP8 KV cache halves it; weights keep their own dtype */
+	cr_expect_eq(print_number("import models\nmodel m = llama31_8b { kv_dtype = fp8 }\nprint m.kv_bytes_per_token * 1 tok\n"), 65536);
+	cr_expect_eq(print_number("import models\nprint llama31_8b.weight_bytes / llama31_8b.param_count\n"), 2);
 }
