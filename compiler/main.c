@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 		printf("Graphviz rendering: not built\n");
 #endif
 #ifdef HAVE_MPI
-		printf("MPI: available\n");
+		printf("MPI: found (used by optimize --mpi, which is not implemented yet)\n");
 #else
 		printf("MPI: not built\n");
 #endif
