@@ -155,7 +155,9 @@ static int parse_define(const char *arg, SemaBinding *b)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Parses the arguments into o (whose arrays the caller owns) and runs the
+ * command; returns the exit status. */
+static int cli(int argc, char **argv, DriverOpts *op)
 {
 	if (argc < 2)
 		return usage_error(usage_main, "%s", "no command given");
@@ -194,16 +196,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "compile")) usage = usage_compile;
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
-	DriverOpts o = {0};
+	DriverOpts o = *op;
 	ExprOpts xo = {0};
 	EvalOpts vo = {0};
 	GraphCmdOpts go = {0};
 	CompileOpts co = {0};
 	bool compiler_cmd = usage == usage_expr || usage == usage_eval || usage == usage_graph ||
 			    usage == usage_compile;
-	o.files = calloc((size_t)argc, sizeof *o.files);
-	o.binds = calloc((size_t)argc, sizeof *o.binds);
-	if (!o.files || !o.binds) return 2;
 	bool only_files = false;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -279,8 +278,18 @@ int main(int argc, char **argv)
 	if (usage == usage_expr) return cmd_expr(&o, &xo);
 	if (usage == usage_eval) return cmd_eval(&o, &vo);
 	if (usage == usage_graph) return cmd_graph(&o, &go);
-	int status = usage == usage_check ? driver_check(&o) : driver_run(&o);
-	for (int i = 0; i < o.nbinds; i++) free((char *)o.binds[i].name);
+	*op = o;
+	return usage == usage_check ? driver_check(&o) : driver_run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	DriverOpts o = {0};
+	o.files = calloc((size_t)argc, sizeof *o.files);
+	o.binds = calloc((size_t)argc, sizeof *o.binds);
+	if (!o.files || !o.binds) return 2;
+	int status = cli(argc, argv, &o);
+	for (int i = 0; i < argc; i++) free((char *)o.binds[i].name);
 	free(o.files);
 	free(o.binds);
 	return status;
