@@ -86,6 +86,11 @@ static void rehash(Dag *g)
 	g->tcap = cap;
 }
 
+static NodeId intern_new(Dag *g, uint8_t op, const NodeId *args, uint32_t n, uint32_t sym, double value,
+			 uint32_t h, uint32_t i);
+
+/* The id of the node (op, args, sym, value), created if new.  args may
+ * point into g's own operand pool (a sub-list of another node). */
 static NodeId intern(Dag *g, uint8_t op, const NodeId *args, uint32_t n, uint32_t sym, double value)
 {
 	uint32_t h = node_hash(op, args, n, sym, value);
@@ -101,10 +106,23 @@ static NodeId intern(Dag *g, uint8_t op, const NodeId *args, uint32_t n, uint32_
 		g->nodes = xrealloc(g->nodes, g->cap * sizeof *g->nodes);
 	}
 	if (g->nargpool + n > g->capargpool) {
+		/* args may point into the pool being moved: keep a copy */
+		NodeId *copy = xmalloc((n + 1) * sizeof *copy);
+		if (n) memcpy(copy, args, n * sizeof *copy);
 		while (g->nargpool + n > g->capargpool)
 			g->capargpool = g->capargpool ? 2 * g->capargpool : 1024;
 		g->argpool = xrealloc(g->argpool, g->capargpool * sizeof *g->argpool);
+		NodeId id = intern_new(g, op, copy, n, sym, value, h, i);
+		free(copy);
+		return id;
 	}
+	return intern_new(g, op, args, n, sym, value, h, i);
+}
+
+/* Appends a new node; the arrays have room for it and its operands. */
+static NodeId intern_new(Dag *g, uint8_t op, const NodeId *args, uint32_t n, uint32_t sym, double value,
+			 uint32_t h, uint32_t i)
+{
 	NodeId id = g->n++;
 	DagNode *x = &g->nodes[id];
 	x->op = op;

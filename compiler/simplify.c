@@ -29,6 +29,12 @@ static int cmp_ids(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* By id (qsort must not see the NULL of an empty list). */
+static void sort_ids(Ids *l)
+{
+	if (l->n > 1) sort_ids(l);
+}
+
 /* A folded constant, or false when folding would be unsafe. */
 static bool safe(double v) { return isfinite(v) && !(v == 0 && signbit(v)); }
 
@@ -145,7 +151,7 @@ static NodeId mk_add(Dag *g, Ids *terms)
 		ids_push(&out, mk_mul(g, &f));
 		free(f.v);
 	}
-	qsort(out.v, out.n, sizeof *out.v, cmp_ids);
+	sort_ids(&out);
 	for (uint32_t i = 0; i < keep.n; i++) ids_push(&out, keep.v[i]);
 	if (constant != 0) ids_push(&out, dag_const(g, constant));
 	NodeId r = out.n == 0 ? dag_const(g, 0) : nary(g, DOP_ADD, &out);
@@ -210,7 +216,7 @@ static NodeId mk_mul(Dag *g, Ids *factors)
 			ids_push(&out, p);
 		}
 		for (uint32_t i = 0; i < keep.n; i++) ids_push(&out, keep.v[i]);
-		qsort(out.v, out.n, sizeof *out.v, cmp_ids);
+		sort_ids(&out);
 		if (out.n == 1 && coef != 1 && dag_opof(g, out.v[0]) == DOP_ADD) {
 			/* c * (a + b) = c*a + c*b */
 			NodeId sum = out.v[0];
@@ -284,7 +290,7 @@ static NodeId mk_pow(Dag *g, NodeId b, NodeId e)
 /* Sorts by id and drops repeats (min, max, and, or are idempotent). */
 static void sort_unique(Ids *l)
 {
-	qsort(l->v, l->n, sizeof *l->v, cmp_ids);
+	sort_ids(l);
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < l->n; i++)
 		if (!m || l->v[m - 1] != l->v[i]) l->v[m++] = l->v[i];
@@ -513,20 +519,30 @@ typedef struct Deriv {
 
 static NodeId c0(Dag *g) { return dag_const(g, 0); }
 
+/* A copy of a node's operands (safe across node creation). */
+static Ids operands(const Dag *g, NodeId id)
+{
+	Ids l = {0};
+	for (uint32_t k = 0; k < dag_node(g, id)->nargs; k++) ids_push(&l, dag_args(g, id)[k]);
+	return l;
+}
+
 static NodeId mul2(Dag *g, NodeId a, NodeId b) { return dag_op2(g, DOP_MUL, a, b); }
 
 static NodeId der(Deriv *d, NodeId id);
 
+/* Creating nodes moves g's arrays: read what the node holds first and
+ * keep no pointer into g across a call that may create nodes. */
 static NodeId der_node(Deriv *d, NodeId id)
 {
 	Dag *g = d->g;
-	const DagNode *x = dag_node(g, id);
-	uint32_t n = x->nargs;
+	DagOp op = dag_opof(g, id);
+	uint32_t n = dag_node(g, id)->nargs, sym = dag_node(g, id)->sym;
 	NodeId a[3] = {0, 0, 0};
 	for (uint32_t k = 0; k < n && k < 3; k++) a[k] = dag_args(g, id)[k];
-	switch ((DagOp)x->op) {
+	switch (op) {
 	case DOP_CONST: return c0(g);
-	case DOP_PARAM: return dag_const(g, x->sym == d->param ? 1 : 0);
+	case DOP_PARAM: return dag_const(g, sym == d->param ? 1 : 0);
 	case DOP_ADD: {
 		Ids t = {0};
 		for (uint32_t k = 0; k < n; k++) ids_push(&t, der(d, dag_args(g, id)[k]));
@@ -536,20 +552,20 @@ static NodeId der_node(Deriv *d, NodeId id)
 	}
 	case DOP_MUL: {
 		/* sum over k of d(a_k) * product of the others */
-		Ids t = {0};
-		const NodeId *args = dag_args(g, id);
+		Ids t = {0}, args = operands(g, id);
 		for (uint32_t k = 0; k < n; k++) {
-			NodeId dk = der(d, args[k]);
+			NodeId dk = der(d, args.v[k]);
 			if (dag_is_const(g, dk, 0)) continue;
 			Ids f = {0};
 			ids_push(&f, dk);
 			for (uint32_t j = 0; j < n; j++)
-				if (j != k) ids_push(&f, dag_args(g, id)[j]);
+				if (j != k) ids_push(&f, args.v[j]);
 			ids_push(&t, dag_op(g, DOP_MUL, f.v, f.n));
 			free(f.v);
 		}
 		NodeId r = t.n == 0 ? c0(g) : t.n == 1 ? t.v[0] : dag_op(g, DOP_ADD, t.v, t.n);
 		free(t.v);
+		free(args.v);
 		return r;
 	}
 	case DOP_SUB: return dag_op2(g, DOP_SUB, der(d, a[0]), der(d, a[1]));
@@ -581,14 +597,15 @@ static NodeId der_node(Deriv *d, NodeId id)
 	}
 	case DOP_MIN: case DOP_MAX: {
 		/* fold left as num_min/num_max evaluate: m = op(m, a_k) */
-		const NodeId *args = dag_args(g, id);
-		NodeId m = args[0], dm = der(d, args[0]);
+		Ids args = operands(g, id);
+		NodeId m = args.v[0], dm = der(d, args.v[0]);
 		for (uint32_t k = 1; k < n; k++) {
-			NodeId b = args[k], db = der(d, b);
-			NodeId cond = x->op == DOP_MIN ? dag_op2(g, DOP_LT, b, m) : dag_op2(g, DOP_GT, b, m);
+			NodeId b = args.v[k], db = der(d, b);
+			NodeId cond = op == DOP_MIN ? dag_op2(g, DOP_LT, b, m) : dag_op2(g, DOP_GT, b, m);
 			dm = dag_op(g, DOP_SELECT, (NodeId[]){cond, db, dm}, 3);
-			m = dag_op2(g, (DagOp)x->op, m, b);
+			m = dag_op2(g, op, m, b);
 		}
+		free(args.v);
 		return dm;
 	}
 	case DOP_ABS: {
