@@ -32,7 +32,7 @@ static int cmp_ids(const void *a, const void *b)
 /* By id (qsort must not see the NULL of an empty list). */
 static void sort_ids(Ids *l)
 {
-	if (l->n > 1) sort_ids(l);
+	if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, cmp_ids);
 }
 
 /* A folded constant, or false when folding would be unsafe. */
