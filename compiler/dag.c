@@ -182,8 +182,11 @@ uint32_t dag_add_param(Dag *g, const char *name, Dim dim)
 	return g->nparams++;
 }
 
-size_t dag_count(const Dag *g, const NodeId *roots, size_t n)
+/* Counts the nodes reachable from the roots; *params (if given) is set when
+ * one of them is a PARAM. */
+static size_t reach(const Dag *g, const NodeId *roots, size_t n, bool *params)
 {
+	if (params) *params = false;
 	if (!g->n) return 0;
 	uint8_t *seen = calloc(g->n, 1);
 	if (!seen) abort();
@@ -194,9 +197,19 @@ size_t dag_count(const Dag *g, const NodeId *roots, size_t n)
 	for (uint32_t id = g->n; id-- > 0;) {
 		if (!seen[id]) continue;
 		count++;
+		if (params && g->nodes[id].op == DOP_PARAM) *params = true;
 		const NodeId *a = dag_args(g, id);
 		for (uint32_t k = 0; k < g->nodes[id].nargs; k++) seen[a[k]] = 1;
 	}
 	free(seen);
 	return count;
+}
+
+size_t dag_count(const Dag *g, const NodeId *roots, size_t n) { return reach(g, roots, n, NULL); }
+
+bool dag_uses_params(const Dag *g, NodeId root)
+{
+	bool params;
+	reach(g, &root, 1, &params);
+	return params;
 }

@@ -95,5 +95,7 @@ static inline bool dag_is_const(const Dag *g, NodeId id, double v)
 }
 /* Number of distinct nodes reachable from the roots. */
 size_t dag_count(const Dag *g, const NodeId *roots, size_t n);
+/* Whether a free param is reachable from root. */
+bool dag_uses_params(const Dag *g, NodeId root);
 
 #endif

@@ -10,7 +10,10 @@
 #include "lang/ast.h"
 #include "lang/loader.h"
 #include "lower.h"
+#include <math.h>
+
 #include "print.h"
+#include "bytecode.h"
 #include "graph.h"
 #include <stdlib.h>
 
@@ -45,7 +48,20 @@ static bool print_formula(void *ud, Sema *s, Module *m, AstNode *e, const Value 
 	Lowerer L;
 	NodeId n = lower_into(s, m, e, ctx, &g, &L, why);
 	bool ok = n != NODE_NONE;   /* else lower_into set *why */
-	if (ok && !dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
+	if (ok && !dag_uses_params(&g, n)) {
+		/* no free param (e.g. mean() of a workload): print the value */
+		BcProgram *p = bc_compile(&g, &n, 1);
+		double x;
+		bc_eval(p, NULL, &x);
+		bc_free(p);
+		Value v = value_num(x, dim);
+		if (isfinite(x)) {
+			value_format(out, &v);
+		} else {
+			*why = "the result is not a finite number";
+			ok = false;
+		}
+	} else if (ok && !dag_print(out, &g, n, FMT_INFIX, NULL, 1 << 20)) {
 		*why = "the formula is too large to print (over 1 MiB); use sglsim expr --format sexpr";
 		ok = false;
 	} else if (ok && !dim_is_none(dim)) {

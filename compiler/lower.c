@@ -3,8 +3,12 @@
 #include "lower.h"
 #include "simplify.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "runtime/csv.h"
 
 /* A value while lowering: a number (a DAG node) or a record. */
 typedef struct LVal {
@@ -46,6 +50,7 @@ static LVal fail(Lowerer *L, const char *why)
 static LVal num(NodeId n) { return (LVal){false, n, {0}}; }
 
 static LVal lower(Lowerer *L, LEnv *env, AstNode *e);
+static DagOp builtin_op(BuiltinId id);
 
 static NodeId lower_num(Lowerer *L, LEnv *env, AstNode *e)
 {
@@ -173,6 +178,206 @@ static LVal lower_user_call(Lowerer *L, LEnv *env, AstNode *e, Symbol *fn)
 	return r;
 }
 
+/* The AST that defines a distribution or arrival process written as `e`
+ * (through names of consts and fields of records), with the module and
+ * `self` it is read in; NULL when e is not such a reference. */
+static AstNode *defining_expr(Lowerer *L, LEnv *env, AstNode *e, LEnv *out)
+{
+	for (int depth = 0; e && depth < 256; depth++) {
+		if (e->kind == AST_CALL) {
+			*out = *env;
+			return e;
+		}
+		if (e->kind == AST_NAME) {
+			for (int i = 0; i < env->nargs; i++)
+				if (!strcmp(env->names[i], e->name)) return NULL;
+			Symbol *sym = sema_lookup(L->sema, env->mod, e->name);
+			if (!sym || sym->kind != SYM_CONST) return NULL;
+			LEnv *ce = arena_alloc(L->sema->ar, sizeof *ce);
+			*ce = (LEnv){.mod = sym->mod};
+			env = ce;
+			e = sym->decl->a;
+			continue;
+		}
+		if (e->kind == AST_FIELD) {
+			LVal o = lower(L, env, e->a);
+			if (!o.rec) return NULL;
+			FieldSource src = value_field_source(L->sema, &o.value, e->name);
+			if (!src.expr) return NULL;
+			LEnv *fe = arena_alloc(L->sema->ar, sizeof *fe);
+			Value *self = arena_alloc(L->sema->ar, sizeof *self);
+			*self = o.value;
+			*fe = (LEnv){.mod = src.mod, .self = self};
+			env = fe;
+			e = src.expr;
+			continue;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static AstNode *call_arg(AstNode *call, int i, const char *name);
+
+/* Mean of a CSV column named by empirical(file, column): the file is read
+ * relative to the folder of the .sgl file that names it.  Returns NULL, or
+ * why it cannot (kept in the sema arena). */
+static const char *empirical_mean(Sema *s, AstNode *call, double *mean)
+{
+	AstNode *fa = call_arg(call, 0, "file"), *ca = call_arg(call, 1, "column");
+	if (!fa || !ca || fa->kind != AST_STR || ca->kind != AST_STR)
+		return "empirical() needs a file name and a column name written as strings";
+	const char *file = fa->name, *path = file;
+	Source *src = fa->span.file ? s->prog->sources.v[fa->span.file] : NULL;
+	if (file[0] != '/' && src && src->path) {
+		const char *slash = strrchr(src->path, '/');
+		if (slash) path = arena_printf(s->ar, "%.*s/%s", (int)(slash - src->path), src->path, file);
+	}
+	Csv c;
+	if (!csv_open(&c, path))
+		return arena_printf(s->ar, "cannot read '%s'%s%s", path, errno ? ": " : " (empty)",
+				    errno ? strerror(errno) : "");
+	int col = csv_column(&c, ca->name);
+	const char *why = NULL;
+	double sum = 0;
+	long n = 0;
+	if (col < 0) why = arena_printf(s->ar, "'%s' has no column '%s'", path, ca->name);
+	while (!why && csv_next(&c)) {
+		double v;
+		if (col >= c.n || !csv_number(c.field[col], &v)) {
+			why = arena_printf(s->ar, "%s:%ld: column '%s' is not a number", path, c.lineno, ca->name);
+			break;
+		}
+		sum += v;
+		n++;
+	}
+	csv_close(&c);
+	if (!why && n == 0) why = arena_printf(s->ar, "'%s' has no rows", path);
+	if (!why) *mean = sum / (double)n;
+	return why;
+}
+
+static AstNode *call_arg(AstNode *call, int i, const char *name)
+{
+	int k = 0;
+	for (AstNode *a = call->kids; a; a = a->next, k++) {
+		if (a->kind == AST_NAMED) {
+			if (!strcmp(a->name, name)) return a->a;
+		} else if (k == i) {
+			return a;
+		}
+	}
+	return NULL;
+}
+
+/* mean(d): the mean of a distribution as a formula of its arguments.
+ * constant(v) = v; uniform(lo, hi) = (lo + hi) / 2; normal(m, sd) = m;
+ * lognormal(median, sigma) = median * exp(sigma^2 / 2).  A function of a
+ * distribution (clamp, min, max, abs, ceil, floor) is approximated by the
+ * function of its mean: exact for monotone functions of a constant and
+ * close when little mass lies beyond the limits (documented).  The mean
+ * of an empirical distribution is the mean of its column. */
+static LVal lower_mean(Lowerer *L, LEnv *env, AstNode *e)
+{
+	LEnv de;
+	AstNode *d = defining_expr(L, env, e, &de);
+	if (!d) return lower(L, env, e);     /* a number is its own mean */
+	const Builtin *b = builtin_find(d->name);
+	Symbol *fn = sema_lookup(L->sema, de.mod, d->name);
+	if (!b || (fn && fn->kind == SYM_FN)) return lower(L, &de, d);
+	Dag *g = L->g;
+	switch (b->id) {
+	case BI_CONSTANT: return lower_mean(L, &de, call_arg(d, 0, "value"));
+	case BI_NORMAL: return lower_mean(L, &de, call_arg(d, 0, "mean"));
+	case BI_UNIFORM: {
+		NodeId lo = lower_num(L, &de, call_arg(d, 0, "lo")), hi = lower_num(L, &de, call_arg(d, 1, "hi"));
+		if (lo == NODE_NONE || hi == NODE_NONE) return num(NODE_NONE);
+		return num(dag_op2(g, DOP_DIV, dag_op2(g, DOP_ADD, lo, hi), dag_const(g, 2)));
+	}
+	case BI_LOGNORMAL: {
+		NodeId m = lower_num(L, &de, call_arg(d, 0, "median")), sg = lower_num(L, &de, call_arg(d, 1, "sigma"));
+		if (m == NODE_NONE || sg == NODE_NONE) return num(NODE_NONE);
+		NodeId v = dag_op2(g, DOP_DIV, dag_op2(g, DOP_MUL, sg, sg), dag_const(g, 2));
+		return num(dag_op2(g, DOP_MUL, m, dag_op1(g, DOP_EXP, v)));
+	}
+	case BI_EMPIRICAL: {
+		double mean = 0;
+		const char *why = empirical_mean(L->sema, d, &mean);
+		return why ? fail(L, why) : num(dag_const(g, mean));
+	}
+	case BI_MIN: case BI_MAX: case BI_ABS: case BI_CEIL: case BI_FLOOR: case BI_CLAMP: {
+		NodeId v[64];
+		int n = 0;
+		for (AstNode *a = d->kids; a && n < 64; a = a->next, n++) {
+			v[n] = lower_mean(L, &de, a->kind == AST_NAMED ? a->a : a).node;
+			if (v[n] == NODE_NONE) return num(NODE_NONE);
+		}
+		if (b->id == BI_CLAMP) return num(dag_op2(g, DOP_MIN, dag_op2(g, DOP_MAX, v[0], v[1]), v[2]));
+		return num(dag_op(g, builtin_op(b->id), v, (uint32_t)n));
+	}
+	case BI_ZIPF: return fail(L, "a zipf popularity has no mean in tokens");
+	default: return lower(L, &de, d);
+	}
+}
+
+/* cv(x): the coefficient of variation of a distribution (lognormal:
+ * sqrt(exp(sigma^2) - 1); normal: sd / mean; uniform: (hi - lo) /
+ * (sqrt(12) * mean); constant and plain numbers: 0) or of the gaps of an
+ * arrival process (poisson: 1; gamma: its cv; constant: 0). */
+static LVal lower_cv(Lowerer *L, LEnv *env, AstNode *e)
+{
+	LEnv de;
+	AstNode *d = defining_expr(L, env, e, &de);
+	Dag *g = L->g;
+	if (!d) {
+		LVal v = lower(L, env, e);
+		return v.node == NODE_NONE ? v : num(dag_const(g, 0));
+	}
+	const Builtin *b = builtin_find(d->name);
+	switch (b ? b->id : BI_COUNT) {
+	case BI_POISSON: return num(dag_const(g, 1));
+	case BI_GAMMA: return lower(L, &de, call_arg(d, 1, "cv"));
+	case BI_CONSTANT: return num(dag_const(g, 0));
+	case BI_LOGNORMAL: {
+		NodeId sg = lower_num(L, &de, call_arg(d, 1, "sigma"));
+		if (sg == NODE_NONE) return num(sg);
+		NodeId v = dag_op1(g, DOP_EXP, dag_op2(g, DOP_MUL, sg, sg));
+		return num(dag_op1(g, DOP_SQRT, dag_op2(g, DOP_SUB, v, dag_const(g, 1))));
+	}
+	case BI_NORMAL: {
+		NodeId m = lower_num(L, &de, call_arg(d, 0, "mean")), sd = lower_num(L, &de, call_arg(d, 1, "sd"));
+		if (m == NODE_NONE || sd == NODE_NONE) return num(NODE_NONE);
+		return num(dag_op2(g, DOP_DIV, sd, m));
+	}
+	case BI_UNIFORM: {
+		NodeId lo = lower_num(L, &de, call_arg(d, 0, "lo")), hi = lower_num(L, &de, call_arg(d, 1, "hi"));
+		if (lo == NODE_NONE || hi == NODE_NONE) return num(NODE_NONE);
+		NodeId width = dag_op2(g, DOP_SUB, hi, lo), twice_mean = dag_op2(g, DOP_ADD, lo, hi);
+		return num(dag_op2(g, DOP_DIV, dag_op2(g, DOP_MUL, width, dag_const(g, 2)),
+				   dag_op2(g, DOP_MUL, twice_mean, dag_op1(g, DOP_SQRT, dag_const(g, 12)))));
+	}
+	case BI_MIN: case BI_MAX: case BI_ABS: case BI_CEIL: case BI_FLOOR: case BI_CLAMP:
+		return lower_cv(L, &de, d->kids->kind == AST_NAMED ? d->kids->a : d->kids);  /* approximation */
+	default:
+		return fail(L, "cv() needs a distribution (constant, uniform, normal, lognormal) or an arrival process");
+	}
+}
+
+/* rate(a): the mean request rate of an arrival process. */
+static LVal lower_rate(Lowerer *L, LEnv *env, AstNode *e)
+{
+	LEnv de;
+	AstNode *d = defining_expr(L, env, e, &de);
+	const Builtin *b = d ? builtin_find(d->name) : NULL;
+	if (!b) return fail(L, "not an arrival process");
+	switch (b->id) {
+	case BI_POISSON: case BI_GAMMA: return lower(L, &de, call_arg(d, 0, "rate"));
+	case BI_CONSTANT: return lower_mean(L, &de, call_arg(d, 0, "value"));
+	case BI_BURST: return fail(L, "a burst has no mean arrival rate; the analytic metrics need poisson, gamma or constant arrivals");
+	default: return fail(L, "not an arrival process");
+	}
+}
+
 static DagOp builtin_op(BuiltinId id)
 {
 	switch (id) {
@@ -205,6 +410,18 @@ static LVal lower_call(Lowerer *L, LEnv *env, AstNode *e)
 		if (x == NODE_NONE || lo == NODE_NONE || hi == NODE_NONE) return fail(L, "bad argument");
 		return num(dag_op2(g, DOP_MIN, dag_op2(g, DOP_MAX, x, lo), hi));
 	}
+	if (b->id == BI_FALLBACK) {   /* x unless it cannot be read: then y */
+		const char *why = L->why;
+		LVal x = lower(L, env, argv[0]);
+		if (x.rec || x.node != NODE_NONE) return x;
+		L->why = why;
+		return lower(L, env, argv[1]);
+	}
+	if (b->id == BI_MEAN) return lower_mean(L, env, argv[0]);
+	if (b->id == BI_RATE) return lower_rate(L, env, argv[0]);
+	if (b->id == BI_CV) return lower_cv(L, env, argv[0]);
+	if (b->id == BI_NAN)   /* NaN is never a DAG constant: sqrt(-1), which no fold touches */
+		return num(dag_label(g, "nan", dag_op1(g, DOP_SQRT, dag_const(g, -1))));
 	if (b->id == BI_SIMPLIFY) {
 		NodeId x = lower_num(L, env, argv[0]);
 		return x == NODE_NONE ? fail(L, "bad argument") : num(dag_simplify(g, x));
@@ -246,6 +463,19 @@ static DagOp binop(int op)
 	}
 }
 
+/* The text of a string literal or of a word/string field, or NULL. */
+static const char *lower_text(Lowerer *L, LEnv *env, AstNode *e)
+{
+	if (e->kind == AST_STR) return e->name;
+	if (e->kind != AST_FIELD) return NULL;
+	LVal o = lower(L, env, e->a);
+	if (!o.rec) return NULL;
+	FieldSource src = value_field_source(L->sema, &o.value, e->name);
+	if (src.expr && src.expr->kind == AST_STR) return src.expr->name;
+	if (!src.expr && (src.value.k == V_WORD || src.value.k == V_STR)) return src.value.str;
+	return NULL;
+}
+
 static LVal lower(Lowerer *L, LEnv *env, AstNode *e)
 {
 	Dag *g = L->g;
@@ -265,12 +495,22 @@ static LVal lower(Lowerer *L, LEnv *env, AstNode *e)
 		return num(dag_op1(g, e->op == OP_NOT ? DOP_NOT : DOP_NEG, a));
 	}
 	case AST_BINARY: {
+		if (e->op == OP_EQ || e->op == OP_NE) {   /* words and strings compare when lowered */
+			const char *ta = lower_text(L, env, e->a), *tb = ta ? lower_text(L, env, e->b) : NULL;
+			if (ta && tb) return num(dag_const(g, (strcmp(ta, tb) == 0) == (e->op == OP_EQ)));
+		}
 		NodeId a = lower_num(L, env, e->a), b = lower_num(L, env, e->b);
 		if (a == NODE_NONE || b == NODE_NONE) return num(NODE_NONE);
 		return num(dag_op2(g, binop(e->op), a, b));
 	}
 	case AST_IF: {
 		NodeId c = lower_num(L, env, e->a);
+		if (c == NODE_NONE) return num(c);
+		/* A condition that folds to a constant (a record's dtype, a field
+		 * that is set) lowers only the branch it takes, so the other may
+		 * read fields that are not set. */
+		NodeId cs = dag_simplify(g, c);
+		if (dag_opof(g, cs) == DOP_CONST) return lower(L, env, dag_node(g, cs)->value != 0 ? e->b : e->c);
 		LVal a = lower(L, env, e->b), b = lower(L, env, e->c);
 		if (c == NODE_NONE || a.node == NODE_NONE || b.node == NODE_NONE || a.rec || b.rec)
 			return fail(L, "if branches must be numbers");

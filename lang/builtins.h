@@ -18,7 +18,7 @@ typedef enum BuiltinId {
 
 typedef enum BuiltinResult {
 	BR_A, BR_SQRT, BR_ONE, BR_ARRIVAL, BR_DIST, BR_DIST_ANY, BR_DIST_ONE,
-	BR_SOURCE, BR_DERIV, BR_SAME
+	BR_SOURCE, BR_DERIV, BR_SAME, BR_MEAN, BR_RATE
 } BuiltinResult;
 
 typedef enum ParamKind { PK_A, PK_DIM, PK_STR, PK_WORD, PK_PARAM, PK_ANY } ParamKind;

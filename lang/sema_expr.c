@@ -183,7 +183,8 @@ static Type check_binary(Sema *s, Env *env, AstNode *e)
 		}
 		{ Type t = ty(TY_BOOL); t.dep = dep; return t; }
 	case OP_EQ: case OP_NE:
-		if ((a.k == TY_BOOL && b.k == TY_BOOL) || (a.k == TY_STR && b.k == TY_STR)) {
+		if ((a.k == TY_BOOL && b.k == TY_BOOL) ||
+		    ((a.k == TY_STR || a.k == TY_WORD) && (b.k == TY_STR || b.k == TY_WORD))) {
 			Type t = ty(TY_BOOL); t.dep = dep; return t;
 		}
 		/* fall through: numbers */
@@ -423,6 +424,8 @@ static Type builtin_result(const Builtin *b, Type a, Type first, Type argp, unsi
 	case BR_SOURCE: t = ty(TY_SOURCE); t.dep = dep; return t;
 	case BR_DERIV: t = first; t.dim = dim_div(first.dim, argp.dim); return t;
 	case BR_SAME: return first;
+	case BR_MEAN: return ty_num(a.dim, dep);
+	case BR_RATE: return ty_num(request_rate_dim(), dep);
 	}
 	return ty(TY_ERR);
 }
@@ -497,8 +500,14 @@ static Type check_builtin_call(Sema *s, Env *env, AstNode *e, const Builtin *b)
 			}
 			break;
 		case PK_A:
-			if (t.k == TY_DIST && (b->result == BR_A)) {
-				lifted = true;
+			if (t.k == TY_DIST && t.anydim && b->result == BR_MEAN) {
+				sema_error(s, arg->span, "the mean of an empirical distribution is not known where it is written; "
+					   "use it as a workload field: mean(workload.prompt)");
+				bad = true;
+				break;
+			}
+			if (t.k == TY_DIST && (b->result == BR_A || b->result == BR_MEAN)) {
+				lifted = b->result == BR_A;
 			} else if (t.k != TY_NUM) {
 				sema_error(s, arg->span, "'%s' of '%s' must be a number, not %s", pname, b->name, dt);
 				bad = true;
@@ -517,6 +526,17 @@ static Type check_builtin_call(Sema *s, Env *env, AstNode *e, const Builtin *b)
 			}
 			break;
 		default:
+			if (b->id == BI_CV && t.k != TY_ARRIVAL && t.k != TY_DIST && t.k != TY_NUM) {
+				sema_error(s, arg->span, "'%s' of '%s' must be a distribution or an arrival process, not %s",
+					   pname, b->name, dt);
+				bad = true;
+			}
+			if (b->result == BR_RATE && t.k != TY_ARRIVAL &&
+			    !(t.k == TY_DIST && !t.anydim && dim_eq(t.dim, request_rate_dim()))) {
+				sema_error(s, arg->span, "'%s' of '%s' must be an arrival process such as poisson(20 req/s), not %s",
+					   pname, b->name, dt);
+				bad = true;
+			}
 			break;
 		}
 	}

@@ -137,6 +137,8 @@ static inline Type ty_num(Dim d, unsigned dep) { Type t = ty(TY_NUM); t.dim = d;
 
 /* sema_expr.c */
 Type check_expr(Sema *s, Env *env, AstNode *e);
+/* The dimension req/s (sema_record.c). */
+Dim request_rate_dim(void);
 Type field_type(const FieldDef *f);
 bool const_value(Sema *s, Module *m, AstNode *e, Value *out);
 

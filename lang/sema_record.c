@@ -160,7 +160,7 @@ static void field_mismatch(Sema *s, AstNode *v, RecKind kind, const FieldDef *f,
 	sema_emit(s, d);
 }
 
-static Dim request_rate(void)
+Dim request_rate_dim(void)
 {
 	Dim d = dim_none;
 	d.e[DIM_REQ] = 1;
@@ -182,7 +182,7 @@ static bool type_fits(const FieldDef *f, Type t)
 		       (t.k == TY_NUM && dim_eq(t.dim, d));
 	case FT_ARRIVAL:
 		/* constant(10 req/s) is a constant-rate process */
-		return t.k == TY_ARRIVAL || (t.k == TY_DIST && !t.anydim && dim_eq(t.dim, request_rate()));
+		return t.k == TY_ARRIVAL || (t.k == TY_DIST && !t.anydim && dim_eq(t.dim, request_rate_dim()));
 	case FT_SOURCE: return t.k == TY_SOURCE;
 	case FT_LIST: return t.k == TY_TUPLE || t.k == TY_NUM || t.k == TY_REC;
 	}

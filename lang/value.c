@@ -259,7 +259,17 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 		}
 		return value_num(x, v[0].dim);
 	}
-	case BI_DERIV: case BI_SIMPLIFY:
+	case BI_NAN:
+		return value_none("nan() marks an infeasible point");
+	case BI_FALLBACK: {
+		AstNode *x = e->kids, *y = x ? x->next : NULL;
+		if (!x || !y) return value_none("bad arguments");
+		Value v = eval(env, x->kind == AST_NAMED ? x->a : x);
+		if (v.k != V_NONE || value_failed(&v)) return v;
+		if (v.str && strstr(v.str, "is not set") == NULL && strstr(v.str, "no deployment") == NULL) return v;
+		return eval(env, y->kind == AST_NAMED ? y->a : y);
+	}
+	case BI_DERIV: case BI_SIMPLIFY: case BI_MEAN: case BI_RATE: case BI_CV:
 		return value_none(arena_printf(s->ar, "'%s' is symbolic", b->name));
 	default:
 		return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
@@ -355,7 +365,8 @@ static Value eval_node(EvalEnv *env, AstNode *e)
 		if (value_failed(&b) || a.k == V_NONE) return value_failed(&b) ? b : a;
 		if (b.k == V_NONE) return b;
 		if (e->op == OP_AND || e->op == OP_OR) return b;
-		if ((e->op == OP_EQ || e->op == OP_NE) && a.k == V_STR && b.k == V_STR) {
+		if ((e->op == OP_EQ || e->op == OP_NE) && (a.k == V_STR || a.k == V_WORD) &&
+		    (b.k == V_STR || b.k == V_WORD)) {
 			bool eq = !strcmp(a.str, b.str);
 			return (Value){.k = V_BOOL, .num = e->op == OP_EQ ? eq : !eq};
 		}

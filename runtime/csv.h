@@ -1,0 +1,40 @@
+/* csv.h -- a streaming reader of comma-separated tables.
+ *
+ * Reads a header line and then one record at a time, splitting fields at
+ * commas (double-quoted fields may hold commas and "" for a quote).  Lines
+ * end with \n or \r\n; a final line without a newline counts.  Fields point
+ * into the reader's line buffer and are valid until the next csv_next.
+ * csv_number parses a whole field as a finite double.  Errors carry the
+ * 1-based line number.  Used by empirical() means, `sglsim calibrate`
+ * and (later) the trace readers.
+ */
+#ifndef SGL_CSV_H
+#define SGL_CSV_H
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { CSV_MAX_FIELDS = 256 };
+
+typedef struct Csv {
+	FILE *f;
+	char *line;
+	size_t cap;
+	long lineno;                      /* line of the current record */
+	int nhead;
+	char *head[CSV_MAX_FIELDS];       /* owned copies of the header names */
+	int n;
+	char *field[CSV_MAX_FIELDS];      /* the current record */
+} Csv;
+
+/* Opens path and reads its header; false (with errno set or an empty
+ * file) when it cannot. */
+bool csv_open(Csv *c, const char *path);
+void csv_close(Csv *c);
+/* Index of a header column, or -1. */
+int csv_column(const Csv *c, const char *name);
+/* Reads the next non-empty record; false at end of file. */
+bool csv_next(Csv *c);
+/* A field as a finite double; false if it is not one. */
+bool csv_number(const char *s, double *out);
+
+#endif
