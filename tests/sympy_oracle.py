@@ -993,6 +993,70 @@ def timer(what):
     _t0[0] = now
 
 
+# ------------------------------------------------------------------ stdlib
+# The stdlib metrics of a bound deployment and workload, as formulas of the
+# arrival rate `a`: sglsim's SymPy formula and its derivative, evaluated
+# exactly, against sglsim eval (doubles) at rates on both sides of the
+# deployment's capacity (where TTFT is infinite, both must say undefined).
+STDLIB_SGL = """import metrics
+import models
+param a in 0.1 .. 100 = 1
+deployment d { model = llama31_70b; gpu = h100_sxm; tp = 8 }
+workload w { requests = 100; arrival = poisson(a * 1 req/s); prompt = lognormal(median = 1500 tok, sigma = 0.5)
+             output = 200 tok }
+"""
+STDLIB_METRICS = ("tpot", "ttft", "throughput", "peak_memory", "capacity", "e2e_latency",
+                  "memory_bandwidth_utilization", "power_consumption")
+STDLIB_RATES = (0.3, 0.7, 1.3, 2.9, 4.1, 6.3, 7.7, 13.0)
+
+
+def stdlib_checks(sglsim, tap, tmpdir):
+    sgl = os.path.join(tmpdir, "stdlib.sgl")
+    with open(sgl, "w") as f:
+        f.write(STDLIB_SGL)
+    csv = os.path.join(tmpdir, "rates.csv")
+    with open(csv, "w") as f:
+        f.write("a\n" + "".join("%r\n" % r for r in STDLIB_RATES))
+    bind = ["--for", "d", "--with", "w"]
+    names = list(STDLIB_METRICS)
+    forms = expr_formulas(sglsim, sgl, names, bind)
+    derivs = expr_formulas(sglsim, sgl, names, bind + ["--diff", "a"])
+    cols = {}
+    for name in names:   # one eval per metric: an infinite TTFT stops a run
+        rc, so, se = run([sglsim, "eval", sgl, name, "--points", csv, "--jit=never"] + bind)
+        rows = [ln.split(",") for ln in so.splitlines()[1:]]
+        cols[name] = [float(r[1]) if len(r) > 1 else None for r in rows]
+    for name in names:
+        notes, compared = [], 0
+        f, d = Formula(forms[name]), Formula(derivs[name])
+        if f.f is None or d.f is None:
+            tap.result(False, "stdlib %s: formulas parse" % name, [f.why, d.why])
+            continue
+        df = sp.diff(f.f, SYM["a"]) if f.f.free_symbols else sp.Integer(0)
+        got_col = cols[name]
+        for i, r in enumerate(STDLIB_RATES):
+            env = {"a": r}
+            want, kink = evaluate(f.f, env)
+            got = got_col[i] if i < len(got_col) else None
+            if want is None:
+                if got is not None and math.isfinite(got):
+                    notes.append("a=%r: SymPy says undefined, eval %s" % (r, fnum(got)))
+                continue
+            if kink < KINK:
+                continue
+            compared += 1
+            if got is None or not close(got, float(want), 1e-12 * abs(float(want))):
+                notes.append("a=%r: eval %s, SymPy %s" % (r, fnum(got), fnum(want)))
+            dv, dk = evaluate(d.f, env)
+            dw, dk2 = evaluate(df, env)
+            if dv is not None and dw is not None and min(dk, dk2) >= KINK and \
+                    not close(float(dv), float(dw), 1e-7 * abs(float(dw))):
+                notes.append("a=%r: d/da sglsim %s, sympy.diff %s" % (r, fnum(dv), fnum(dw)))
+        tap.result(not notes and compared >= 3,
+                   "stdlib %s for Llama-3.1-70B on 8xH100: formula, eval and derivative agree at %d rates"
+                   % (name, compared), notes[:SHOW])
+
+
 def main():
     timer("start")
     sglsim = os.environ.get("SGLSIM") or os.path.join(
@@ -1159,6 +1223,8 @@ def main():
         frac = done / total if total else 0.0
         tap.result(frac >= 0.6, "%s: %d of %d points compared (%.0f%%), the rest skipped"
                    % (check, done, total, 100 * frac))
+    stdlib_checks(sglsim, tap, tmpdir)
+    timer("stdlib")
     if not keep:
         import shutil
         shutil.rmtree(tmpdir, ignore_errors=True)
