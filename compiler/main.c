@@ -4,6 +4,7 @@
  *   sglsim run FILE...        check, then execute the statements
  *   sglsim expr FILE EXPR...  print the simplified formula (or derivative)
  *   sglsim eval FILE EXPR...  evaluate at a point or at every CSV row
+ *   sglsim calibrate --gpu G TABLE.csv...  fit G's kernel efficiencies to timings
  *   sglsim doc TABLE          print a reference table (fields, units, ...)
  *
  * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
@@ -11,6 +12,7 @@
  * 1 errors in the input, 2 usage errors.
  */
 #include "config.h"
+#include "calibrate.h"
 #include "commands.h"
 #include "driver.h"
 #include "doc.h"
@@ -32,6 +34,7 @@ static const char *usage_main =
 	"  eval FILE EXPR...  evaluate metrics or expressions (at CSV rows with --points)\n"
 	"  graph FILE EXPR... -o OUT  draw formulas (.dot, .svg, .png, .mmd)\n"
 	"  compile FILE [EXPR...] -o LIB.so  native library of the formulas (C ABI)\n"
+	"  calibrate --gpu G TABLE.csv...  fit G's kernel-law efficiencies to timings\n"
 	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
 	"\n"
 	"Run 'sglsim COMMAND --help' for a command's options.\n"
@@ -128,6 +131,31 @@ static const char *usage_compile =
 	"  --for D --with W       bind a deployment and workload for metrics\n"
 	"  -h, --help             show this help\n";
 
+static const char *usage_calibrate =
+	"usage: sglsim calibrate --gpu NAME [--name NEW] [--load FILE.sgl]... [--no-fit]\n"
+	"                        [-o OUT.sgl] [--data] TABLE.csv...\n"
+	"\n"
+	"Fits the kernel-law efficiencies of gpu NAME (compute_eff, m_half, bw_eff,\n"
+	"launch; attn_eff, attn_q_half, attn_bw_eff; moe_eff, moe_overhead; its\n"
+	"nvlink's bw_eff and latency) to measured kernel timings, by least squares\n"
+	"on log time, class by class: gemm, attention, moe, comm.  Prints the\n"
+	"median and p90 of |predicted/measured - 1| per table subset before and\n"
+	"after, and writes `gpu NEW : NAME { ... }` with the fitted values.\n"
+	"\n"
+	"Tables (told apart by their header): aiconfigurator's gemm_perf,\n"
+	"context/generation_attention_perf, context/generation_mla_perf, moe_perf,\n"
+	"nccl_perf and custom_allreduce_perf; vidur's mlp.csv, all_reduce.csv and\n"
+	"send_recv.csv.\n"
+	"\n"
+	"options:\n"
+	"  --gpu NAME        the gpu to calibrate (stdlib or a --load file)\n"
+	"  --name NEW        name of the calibrated gpu (default NAME_calibrated)\n"
+	"  --load FILE.sgl   also load FILE (e.g. an earlier calibration); repeatable\n"
+	"  --no-fit          only report the errors of NAME as it is\n"
+	"  -o OUT.sgl        write the calibrated gpu to OUT.sgl\n"
+	"  --data TABLE.csv  a table (the same as naming it); repeatable\n"
+	"  -h, --help        show this help\n";
+
 static const char *usage_doc =
 	"usage: sglsim doc TABLE\n"
 	"\n"
@@ -153,6 +181,39 @@ static int parse_define(const char *arg, SemaBinding *b)
 	b->name = name;
 	b->value = eq + 1;
 	return 0;
+}
+
+/* sglsim calibrate: its own options; returns the exit status. */
+static int cli_calibrate(int argc, char **argv)
+{
+	CalibrateOpts c = {0};
+	c.argc = argc;
+	c.argv = argv;
+	c.loads = calloc((size_t)argc, sizeof *c.loads);
+	c.data = calloc((size_t)argc, sizeof *c.data);
+	int status = -1;
+	if (!c.loads || !c.data) status = 2;
+	for (int i = 2; i < argc && status < 0; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+		if (a[0] != '-' || !strcmp(a, "-")) c.data[c.ndata++] = a;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(usage_calibrate, stdout); status = 0; }
+		else if (!strcmp(a, "--gpu") && more) c.gpu = argv[++i];
+		else if (!strcmp(a, "--name") && more) c.name = argv[++i];
+		else if (!strcmp(a, "--load") && more) c.loads[c.nloads++] = argv[++i];
+		else if (!strcmp(a, "--data") && more) c.data[c.ndata++] = argv[++i];
+		else if (!strcmp(a, "-o") && more) c.out = argv[++i];
+		else if (!strcmp(a, "--no-fit")) c.no_fit = true;
+		else status = usage_error(usage_calibrate, "unknown option or missing value: '%s'", a);
+	}
+	if (status < 0 && !c.gpu) status = usage_error(usage_calibrate, "%s", "--gpu NAME is required");
+	if (status < 0 && c.ndata == 0) status = usage_error(usage_calibrate, "%s", "no table given");
+	if (status < 0 && c.no_fit && c.out)
+		status = usage_error(usage_calibrate, "%s", "--no-fit fits nothing to write: drop -o");
+	if (status < 0) status = cmd_calibrate(&c);
+	free(c.loads);
+	free(c.data);
+	return status;
 }
 
 /* Parses the arguments into o (whose arrays the caller owns) and runs the
@@ -194,6 +255,7 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	else if (!strcmp(cmd, "eval")) usage = usage_eval;
 	else if (!strcmp(cmd, "graph")) usage = usage_graph;
 	else if (!strcmp(cmd, "compile")) usage = usage_compile;
+	else if (!strcmp(cmd, "calibrate")) return cli_calibrate(argc, argv);
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
 	DriverOpts o = *op;

@@ -30,7 +30,7 @@ metric ar     = allreduce_time(nvlink4, g, nb * 1 B)
 metric ag     = allgather_time(nvlink4, g, nb * 1 B)
 metric a2a    = alltoall_time(nvlink4, g, nb * 1 B)
 metric p2p    = p2p_time(ib_ndr, nb * 1 B)
-metric p2p_expected = ib_ndr.latency + nb * 1 B / (ib_ndr.bw * ib_ndr.bw_eff)
+metric p2p_expected = ib_ndr.latency + nb * 1 B / (ib_ndr.bw * ib_ndr.bw_factor)
 
 deployment d8  { model = llama31_8b; gpu = h100_sxm; tp = 1 }
 deployment d70 { model = llama31_70b; gpu = h100_sxm; tp = 8 }
@@ -72,7 +72,7 @@ check "gemm: compute-bound at large m (doubling m doubles the time +-10%)" 'y / 
 check "gemm: never faster than the datasheet peak" 'x >= 2 * 16384 * 4096 * 4096 / 989.4e12' "$t16k"
 check "gemm: never faster than streaming the weights at peak bandwidth" 'x >= 4096 * 4096 * 2 / 3.35e12' "$t1"
 f8=$(val gemm8 -D m=16384)
-check "gemm: fp8 is faster than bf16 on H100 when compute-bound" 'y < 0.6 * x' "$t16k" "$f8"
+check "gemm: fp8 is faster than bf16 on H100 when compute-bound (twice the peak at a lower share of it)" 'y < 0.8 * x' "$t16k" "$f8"
 a8=$(val gemm_a -D m=16384); a16=$(val gemm_a16 -D m=16384)
 check "gemm: A100 has no fp8 tensor cores, so fp8 computes at the bf16 rate (bytes halve)" 'y <= x && y > 0.9 * x' "$a16" "$a8"
 prev=0; mono=1
