@@ -50,7 +50,7 @@ typedef struct FieldDesc {
 	bool eff, link, secs;
 } FieldDesc;
 
-enum { NFIELDS = 16 };
+enum { NFIELDS = 17 };
 static const FieldDesc fields[NFIELDS] = {
 	{"compute_eff", CAL_GEMM, true, false, false},
 	{"fp8_eff", CAL_GEMM, true, false, false},
@@ -68,6 +68,7 @@ static const FieldDesc fields[NFIELDS] = {
 	{"moe_overhead", CAL_MOE, false, false, true},
 	{"bw_factor", CAL_COMM, false, true, false},
 	{"latency", CAL_COMM, false, true, true},
+	{"custom_latency", CAL_COMM, false, true, true},
 };
 
 static const char *class_names[CAL_NCLASS] = {"gemm", "attention", "moe", "comm"};
@@ -84,7 +85,8 @@ static const char *law_call[LAW_COUNT] = {
 	[LAW_MLA_PREFILL] = "mla_prefill_time(__cal, %s, __x0, __x1, __x2, __x3, 128, 64)",
 	[LAW_MLA_DECODE] = "mla_decode_time(__cal, %s, __x0, __x1, __x2, 512, 64)",
 	[LAW_MOE] = "moe_time(__cal, %s, __x0, __x1, __x2, __x3, __x4, __x5, __x6, 1)",
-	[LAW_ALLREDUCE] = "allreduce_time(__cal.nvlink, __x0, __x1 * 1 B)",
+	[LAW_ALLREDUCE] = "nccl_allreduce_time(__cal.nvlink, __x0, __x1 * 1 B)",
+	[LAW_CUSTOM_AR] = "custom_allreduce_time(__cal.nvlink, __x0, __x1 * 1 B)",
 	[LAW_ALLGATHER] = "allgather_time(__cal.nvlink, __x0, __x1 * 1 B)",
 	[LAW_REDUCESCATTER] = "reducescatter_time(__cal.nvlink, __x0, __x1 * 1 B)",
 	[LAW_ALLTOALL] = "alltoall_time(__cal.nvlink, __x0, __x1 * 1 B)",
@@ -366,7 +368,7 @@ static bool model_build(Model *m, const CalibrateOpts *o, const GpuInfo *gi, con
 	for (int i = 0; i < NFIELDS; i++)
 		if (!fields[i].link) buf_printf(&b, "  %s = __p_%s\n", fields[i].name, fields[i].name);
 	if (gi->has_link) {
-		buf_printf(&b, "  nvlink = %s { bw_factor = __p_link_bw_factor; latency = __p_link_latency", gi->link_name);
+		buf_printf(&b, "  nvlink = %s { bw_factor = __p_link_bw_factor; latency = __p_link_latency; custom_latency = __p_link_custom_latency", gi->link_name);
 		if (gi->link_bw) buf_printf(&b, "; bw = %.17g B/s", gi->link_bw);
 		buf_puts(&b, " }\n");
 	}

@@ -97,7 +97,7 @@ static const unsigned may_be_zero[LAW_COUNT] = {
 };
 static const int law_nargs[LAW_COUNT] = {
 	[LAW_GEMM] = 3, [LAW_ATTN_PREFILL] = 6, [LAW_ATTN_DECODE] = 5, [LAW_MLA_PREFILL] = 4,
-	[LAW_MLA_DECODE] = 3, [LAW_MOE] = 7, [LAW_ALLREDUCE] = 2, [LAW_ALLGATHER] = 2,
+	[LAW_MLA_DECODE] = 3, [LAW_MOE] = 7, [LAW_ALLREDUCE] = 2, [LAW_CUSTOM_AR] = 2, [LAW_ALLGATHER] = 2,
 	[LAW_REDUCESCATTER] = 2, [LAW_ALLTOALL] = 2, [LAW_P2P] = 1,
 };
 
@@ -359,7 +359,7 @@ static bool read_custom_ar(Reader *r)
 	char label[LABEL_MAX];
 	snprintf(label, sizeof label, "%s %s%s", r->label, ks, fitted ? "" : " [not fitted]");
 	double x[2] = {v[0], v[1] * eb};
-	add_row(r, label, fitted, LAW_ALLREDUCE, NULL, x, t, 1e-3);
+	add_row(r, label, fitted, LAW_CUSTOM_AR, NULL, x, t, 1e-3);
 	return true;
 }
 

@@ -35,7 +35,8 @@ typedef enum CalLaw {
 	LAW_MLA_PREFILL,    /* mla_prefill_time(g, dt, batch, q_len, ctx_len, heads) */
 	LAW_MLA_DECODE,     /* mla_decode_time(g, dt, batch, kv_len, heads) */
 	LAW_MOE,            /* moe_time(g, dt, tokens, hidden, moe_ffn, experts, top_k, tp, ep) */
-	LAW_ALLREDUCE,      /* allreduce_time(l, gpus, bytes) */
+	LAW_ALLREDUCE,      /* nccl_allreduce_time(l, gpus, bytes) */
+	LAW_CUSTOM_AR,      /* custom_allreduce_time(l, gpus, bytes) */
 	LAW_ALLGATHER,
 	LAW_REDUCESCATTER,
 	LAW_ALLTOALL,

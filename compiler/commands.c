@@ -402,8 +402,9 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 			if (!x->points) {
 				char v[48];
 				num_format(v, sizeof v, out[i]);
-				fprintf(stderr, "sglsim: error: '%s' is not finite (%s) at this point\n",
-					r.names[i % (size_t)r.n], v);
+				fprintf(stderr, "sglsim: error: '%s' is not finite (%s) at this point%s\n",
+					r.names[i % (size_t)r.n], v,
+					isnan(out[i]) ? " (a nan() marks an infeasible point, e.g. a model that does not fit)" : "");
 				status = 1;
 			}
 			bad_cells++;

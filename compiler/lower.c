@@ -155,12 +155,13 @@ static LVal lower_user_call(Lowerer *L, LEnv *env, AstNode *e, Symbol *fn)
 	int n = ast_count(fn->decl->kids);
 	const char **names = xmalloc((size_t)(n + 1) * sizeof *names);
 	LVal *args = xmalloc((size_t)(n + 1) * sizeof *args);
+	const char *why_before = L->why;   /* the placeholders below set no reason */
 	int i = 0;
 	for (AstNode *p = fn->decl->kids; p; p = p->next) {
 		names[i] = p->name;
 		args[i++] = fail(L, "missing argument");
 	}
-	L->why = NULL;
+	L->why = why_before;
 	i = 0;
 	for (AstNode *a = e->kids; a; a = a->next) {
 		if (a->kind == AST_NAMED) {
@@ -203,7 +204,10 @@ static AstNode *defining_expr(Lowerer *L, LEnv *env, AstNode *e, LEnv *out)
 			LVal o = lower(L, env, e->a);
 			if (!o.rec) return NULL;
 			FieldSource src = value_field_source(L->sema, &o.value, e->name);
-			if (!src.expr) return NULL;
+			if (!src.expr) {
+				if (src.value.k == V_NONE && src.value.str) fail(L, src.value.str);
+				return NULL;
+			}
 			LEnv *fe = arena_alloc(L->sema->ar, sizeof *fe);
 			Value *self = arena_alloc(L->sema->ar, sizeof *self);
 			*self = o.value;

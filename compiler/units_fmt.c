@@ -13,6 +13,10 @@ void units_readable(Buf *out, double v, Dim d)
 	char unit[64];
 	dim_format(d, unit, sizeof unit);
 	double a = fabs(v);
+	if (isnan(v)) {   /* the sign of a NaN means nothing */
+		buf_printf(out, dim_is_none(d) ? "nan" : "nan %s", unit);
+		return;
+	}
 	if (!isfinite(v) || v == 0 || dim_is_none(d)) {
 		buf_printf(out, dim_is_none(d) ? "%.6g" : "%.6g %s", v, unit);
 		return;
