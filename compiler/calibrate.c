@@ -50,7 +50,7 @@ typedef struct FieldDesc {
 	bool eff, link, secs;
 } FieldDesc;
 
-enum { NFIELDS = 17 };
+enum { NFIELDS = 18 };
 static const FieldDesc fields[NFIELDS] = {
 	{"compute_eff", CAL_GEMM, true, false, false},
 	{"fp8_eff", CAL_GEMM, true, false, false},
@@ -65,6 +65,7 @@ static const FieldDesc fields[NFIELDS] = {
 	{"attn_block_time", CAL_ATTN, false, false, true},
 	{"mla_eff", CAL_ATTN, true, false, false},
 	{"moe_eff", CAL_MOE, true, false, false},
+	{"moe_bw_eff", CAL_MOE, true, false, false},
 	{"moe_overhead", CAL_MOE, false, false, true},
 	{"bw_factor", CAL_COMM, false, true, false},
 	{"latency", CAL_COMM, false, true, true},
