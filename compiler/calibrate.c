@@ -13,7 +13,9 @@
  *      earlier classes' results fixed: GSL's trust-region
  *      Levenberg-Marquardt on r_i = log t_pred_i - log t_meas_i, the
  *      Jacobian from the derivatives (value and derivatives compiled to one
- *      BcProgram per law and evaluated in blocks of rows).  Efficiencies are
+ *      BcProgram per law and evaluated in blocks of rows), then five more
+ *      passes reweighted by Cauchy weights of the residuals (a robust fit:
+ *      the bulk of the rows sets the parameters).  Efficiencies are
  *      fitted as the logistic of a free variable, positive scales as its
  *      exp, so every step stays in range;
  *   5. round each fitted value to the 4 significant digits the -o file
