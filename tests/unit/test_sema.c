@@ -87,10 +87,10 @@ Test(sema, print_of_a_record_shows_every_field_resolved)
 		"    fp32 = 0 FLOP/s\n    fp16 = 0 FLOP/s\n    bf16 = 3 FLOP/s\n    fp8 = 0 FLOP/s\n"
 		"    int8 = 0 FLOP/s\n    int4 = 0 FLOP/s\n    fp4 = 0 FLOP/s\n  }\n"
 		"  tdp = <not set>\n  idle_power = <not set>\n  cost = 2.5 USD/h\n  nvlink = l\n"
-		"  compute_eff = 0.77\n  fp8_eff = 0.56\n  m_half = 79\n  bw_eff = 0.82\n  launch = 4.9e-06 s\n"
-		"  wave_time = 4.5e-07 s\n  sms = 132\n  attn_eff = 0.61\n  attn_q_half = 760\n  attn_bw_eff = 0.82\n"
-		"  attn_launch = 1.26e-05 s\n  mla_eff = 0.33\n  attn_block_time = 3e-06 s\n  moe_eff = 0.93\n"
-		"  moe_bw_eff = 0.59\n  moe_overhead = 2.8e-05 s\n}\n");
+		"  compute_eff = 0.74\n  fp8_eff = 0.56\n  m_half = 70\n  bw_eff = 0.79\n  launch = 2.9e-06 s\n"
+		"  wave_time = 3.6e-07 s\n  sms = 132\n  attn_eff = 0.61\n  attn_q_half = 770\n  attn_bw_eff = 0.83\n"
+		"  attn_launch = 1.26e-05 s\n  mla_eff = 0.34\n  attn_block_time = 3.1e-06 s\n  moe_eff = 0.87\n"
+		"  moe_bw_eff = 0.6\n  moe_overhead = 2.8e-05 s\n}\n");
 }
 
 Test(sema, self_refers_to_the_record_asked)
