@@ -483,6 +483,16 @@ static Type check_builtin_call(Sema *s, Env *env, AstNode *e, const Builtin *b)
 		if (t.k == TY_ERR) { bad = true; continue; }
 		dep |= t.dep;
 		if (i == 0) first = t;
+		if (i == 1 && b->id == BI_FALLBACK &&
+		    (t.k != first.k || (t.k == TY_NUM && !dim_eq(t.dim, first.dim)) ||
+		     (t.k == TY_REC && t.rec != first.rec))) {
+			char d1[96], d2[96];
+			desc(first, d1, sizeof d1);
+			desc(t, d2, sizeof d2);
+			sema_error(s, arg->span, "'y' of 'fallback' is %s, but 'x' is %s: they must be of one type", d2, d1);
+			bad = true;
+			continue;
+		}
 		char dt[96], dw[96];
 		desc(t, dt, sizeof dt);
 		switch (p->kind) {
