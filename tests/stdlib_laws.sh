@@ -42,6 +42,12 @@ deployment p8d2 = pd { prefill { replicas = 8 }; decode { replicas = 2 } }
 deployment p16d1 = pd { prefill { replicas = 16 }; decode { replicas = 1 } }
 deployment p1d8 = pd { prefill { replicas = 1 }; decode { replicas = 8 } }
 deployment p2d8 = pd { prefill { replicas = 2 }; decode { replicas = 8 } }
+cluster slow_net { gpu = h100_sxm; nodes = 2; inter = eth_25g }
+cluster fast_net { gpu = h100_sxm; nodes = 2; inter = ib_xdr }
+deployment tp16_slow { model = llama31_70b; cluster = slow_net; tp = 16 }
+deployment tp16_fast { model = llama31_70b; cluster = fast_net; tp = 16 }
+deployment tp8_slow { model = llama31_70b; cluster = slow_net; tp = 8 }
+deployment tp8_fast { model = llama31_70b; cluster = fast_net; tp = 8 }
 deployment pd_slow = pd { kv_transfer { link = eth_25g } }
 deployment pd_fast = pd { kv_transfer { link = nvlink4 } }
 workload w { requests = 100; arrival = poisson(r * 1 req/s); prompt = lognormal(median = 1500 tok, sigma = 0.5)
@@ -118,6 +124,10 @@ check "decode step: weights once per step, so 64 requests cost far less than 64x
 check "decode step: TPOT rises with the batch (KV per request), never divided by it" 'y > x' "$s1" "$s64"
 sp4=$(val step_pre --for d8 --with w -D q=4096); sp8=$(val step_pre --for d8 --with w -D q=8192)
 check "prefill step: compute-bound at large chunks (2x tokens: 1.9x..2.6x time)" 'y / x > 1.9 && y / x < 2.6' "$sp4" "$sp8"
+w16s=$(val step_pre --for tp16_slow --with w -D q=4096); w16f=$(val step_pre --for tp16_fast --with w -D q=4096)
+check "a TP group spanning two nodes all-reduces over the inter-node link (25 Gb/s Ethernet slower than XDR InfiniBand)" 'x > 1.5 * y' "$w16s" "$w16f"
+w8s=$(val step_pre --for tp8_slow --with w -D q=4096); w8f=$(val step_pre --for tp8_fast --with w -D q=4096)
+check "a TP group inside a node does not use the inter-node link" 'x == y' "$w8s" "$w8f"
 "$SGLSIM" graph "$tmp/laws.sgl" step_pre --for d8 --with w -o "$tmp/step.dot" 2>"$tmp/graph.err"
 labels_ok=1
 for l in step_time gemm_time attn_prefill_time allreduce_time mlp_time attn_proj_time; do
