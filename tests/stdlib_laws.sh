@@ -151,8 +151,10 @@ tp_lo=$(val tpot --for d8 --with w -D r=$lo); tp_hi=$(val tpot --for d8 --with w
 check "tpot rises with load (larger running batch)" 'y > x' "$tp_lo" "$tp_hi"
 e2e=$(val e2e_latency --for d8 --with w -D r=$mid)
 check "e2e latency = ttft + (output - 1) x tpot" 'x > 0.9999 * (y + 199 * z) && x < 1.0001 * (y + 199 * z)' "$e2e" "$tm" "$(val tpot --for d8 --with w -D r=$mid)"
-if "$SGLSIM" eval "$tmp/laws.sgl" peak_memory --for too_big --with w 2>&1 | grep -q "not finite (nan)"; then
-	ok "a model that does not fit is infeasible (nan), not a number"; else not_ok "too big model"; fi
+for m in peak_memory ttft tpot throughput power_consumption cost_per_token goodput compute_utilization; do
+	if "$SGLSIM" eval "$tmp/laws.sgl" $m --for too_big --with w 2>&1 | grep -q "not finite (nan)"; then
+		ok "a model that does not fit is infeasible: $m is nan, not a number"; else not_ok "too big model: $m"; fi
+done
 pm=$(val peak_memory --for d8 --with w -D r=0.01)
 check "peak memory at light load: weights (16 GB) + activations, below the GPU memory" 'x > 16.06e9 && x < 80 * 2^30' "$pm"
 c81=$(val capacity --for p8d1 --with w); c82=$(val capacity --for p8d2 --with w); c161=$(val capacity --for p16d1 --with w)
