@@ -283,7 +283,10 @@ class Gen:
         x, y = self.gen(d - 1), self.gen(d - 1)
         op = self.r.choice(("<", "<=", ">", ">="))
         rel = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[op]
-        return "(%s %s %s)" % (x.s, op, y.s), rel(x.y, y.y)
+        try:
+            return "(%s %s %s)" % (x.s, op, y.s), rel(x.y, y.y)
+        except TypeError:   # SymPy may not know a side is real (ceiling(0*b))
+            return "(%s %s %s)" % (x.s, op, y.s), rel(x.y, y.y, evaluate=False)
 
     def build(self, op, d):
         r, g = self.r, self.gen
