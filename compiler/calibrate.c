@@ -25,6 +25,7 @@
  */
 #include "config.h"
 #include "calibrate_int.h"
+#include "driver.h"
 #include "bytecode.h"
 #include "lower.h"
 #include "simplify.h"
@@ -97,15 +98,6 @@ static const double FIT_CAUCHY = 0.15;
 
 /* ------------------------------------------------------------ sessions */
 
-static void print_diag(void *ud, const Diag *d)
-{
-	const SourceSet *ss = ud;
-	Buf b = {0};
-	diag_render(&b, ss, d);
-	fwrite(b.s, 1, b.len, stderr);
-	buf_free(&b);
-}
-
 typedef struct Text {
 	Diags diags;
 	Program prog;
@@ -116,7 +108,7 @@ typedef struct Text {
 /* Loads and checks a generated module (diagnostics to stderr). */
 static void text_open(Text *t, const char *name, const char *text)
 {
-	diags_init(&t->diags, NULL, print_diag, NULL);
+	diags_init(&t->diags, NULL, driver_print_diag, NULL);
 	program_init(&t->prog, &t->diags);
 	t->diags.ud = &t->prog.sources;
 	t->sema = NULL;

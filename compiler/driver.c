@@ -19,7 +19,7 @@
 
 #include <stdio.h>
 
-static void print_diag(void *ud, const Diag *d)
+void driver_print_diag(void *ud, const Diag *d)
 {
 	const SourceSet *ss = ud;
 	Buf b = {0};
@@ -111,7 +111,7 @@ static const SemaHooks driver_hooks = {print_formula, draw_graph, NULL};
 
 void session_open(Session *s, const DriverOpts *o, const char *path)
 {
-	diags_init(&s->diags, NULL, print_diag, NULL);
+	diags_init(&s->diags, NULL, driver_print_diag, NULL);
 	program_init(&s->prog, &s->diags);
 	s->diags.ud = &s->prog.sources;
 	s->sema = NULL;

@@ -28,6 +28,8 @@ typedef struct Session {
 } Session;
 
 /* Loads and checks path with o's -D bindings; s->ok false on errors. */
+/* Diags callback: renders a diagnostic to stderr (ud: the SourceSet). */
+void driver_print_diag(void *ud, const Diag *d);
 void session_open(Session *s, const DriverOpts *o, const char *path);
 void session_close(Session *s);
 

@@ -13,16 +13,6 @@ if [ ! -r "$mlp" ] || [ ! -r "$gemm" ]; then
 	exit 0
 fi
 
-check() { # check NAME COMMAND... : passes when the command succeeds
-	name=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name"
-		sed 's/^/# /' "$tmp/log"
-	fi
-}
 fails_with() { # fails_with STATUS TEXT COMMAND... : exit STATUS, stderr has TEXT
 	want=$1 text=$2
 	shift 2

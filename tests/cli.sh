@@ -3,16 +3,6 @@
 # exit statuses, stdin, -D, import search order, running from elsewhere.
 # Environment: SGLSIM (the binary), SRCDIR (the source tree).
 . "$(dirname "$0")/tap.sh"
-check() { # check NAME COMMAND... : passes when the command succeeds
-	name=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name"
-		sed 's/^/# /' "$tmp/log"
-	fi
-}
 status_is() { # status_is WANT COMMAND...
 	want=$1
 	shift

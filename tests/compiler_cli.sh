@@ -3,11 +3,6 @@
 # them, as TAP: formats, derivatives, readable units, --points CSV (and its
 # errors), JIT vs interpreter, graphs, and the compile ABI from C.
 . "$(dirname "$0")/tap.sh"
-check() { # check NAME COMMAND... : passes when the command succeeds
-	name=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$tmp/log"; fi
-}
 out_is() { want=$1; shift; got=$("$@" 2>"$tmp/err"); [ "$got" = "$want" ] || { printf 'got [%s], wanted [%s]\n' "$got" "$want"; cat "$tmp/err"; return 1; }; }
 err_has() { text=$1; shift; "$@" >/dev/null 2>"$tmp/err"; st=$?; [ $st -ne 0 ] && grep -qF -- "$text" "$tmp/err" || { echo "exit $st; stderr lacks [$text]:"; cat "$tmp/err"; return 1; }; }
 
