@@ -15,6 +15,8 @@
 #include "print.h"
 #include "bytecode.h"
 #include "graph.h"
+#include "simulate.h"
+#include <string.h>
 #include <stdlib.h>
 
 #include <stdio.h>
@@ -107,7 +109,6 @@ static bool draw_graph(void *ud, Sema *s, Module *m, AstNode *e, const Value *ct
 	return ok;
 }
 
-static const SemaHooks driver_hooks = {print_formula, draw_graph, NULL};
 
 void session_open(Session *s, const DriverOpts *o, const char *path)
 {
@@ -136,12 +137,20 @@ static int one_file(const DriverOpts *o, const char *path, bool run)
 {
 	Session s;
 	session_open(&s, o, path);
+	bool wrote = true;
 	if (s.ok && run) {
+		SimSession ss;
+		simulate_session_init(&ss, o->sim);
+		SemaHooks hooks = {print_formula, draw_graph, simulate_stmt, &ss};
+		/* with --json - the document owns standard output: the rest goes to stderr */
+		bool json_out = o->sim && o->sim->json && !strcmp(o->sim->json, "-");
 		fflush(stderr);
-		sema_run(s.sema, stdout, &driver_hooks);
+		sema_run(s.sema, json_out ? stderr : stdout, &hooks);
+		fflush(stdout);
+		wrote = simulate_session_finish(&ss);
 		fflush(stdout);
 	}
-	int status = s.diags.errors || !s.ok ? 1 : 0;
+	int status = s.diags.errors || !s.ok || !wrote ? 1 : 0;
 	if (!status && !run) printf("%s: ok\n", path);
 	session_close(&s);
 	return status;

@@ -17,6 +17,7 @@ typedef struct DriverOpts {
 	bool dump_ast;     /* check: print each root file's AST */
 	const char *for_d; /* --for D --with W: bind a deployment and workload */
 	const char *with_w;
+	const struct SimOpts *sim;   /* run: simulate's output options, or NULL */
 } DriverOpts;
 
 /* A loaded and checked file, with its diagnostics printed to stderr. */

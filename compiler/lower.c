@@ -139,6 +139,11 @@ static LVal lower_name_in(Lowerer *L, LEnv *env, const char *name)
 static LVal lower_field(Lowerer *L, const Value *rv, const char *name)
 {
 	FieldSource src = value_field_source(L->sema, rv, name);
+	if (!src.expr && src.field && src.field->type == FT_NUM && rv->rec && rv->rec->kind == REC_batch) {
+		/* the batch of a step_time formula: one param per feature */
+		char *pname = arena_printf(L->sema->ar, "batch.%s", name);
+		return num(dag_param(L->g, dag_add_param(L->g, pname, schema_dim(src.field))));
+	}
 	if (!src.expr) return from_value(L, &src.value);
 	if (src.field->type == FT_EXPR) return fail(L, "a formula of batch.* is not a number here");
 	LEnv fe = {.mod = src.mod, .self = rv};
@@ -530,6 +535,15 @@ NodeId lower_expr(Lowerer *L, Module *m, AstNode *e)
 	LEnv env = {.mod = m};
 	L->why = NULL;
 	return lower_num(L, &env, e);
+}
+
+NodeId lower_field_formula(Lowerer *L, const Value *rec, const char *name)
+{
+	L->why = NULL;
+	FieldSource src = value_field_source(L->sema, rec, name);
+	if (!src.expr) return fail(L, "the field is not set").node;
+	LEnv fe = {.mod = src.mod, .self = rec};
+	return lower_num(L, &fe, src.expr);
 }
 
 NodeId lower_name(Lowerer *L, Module *m, const char *name)

@@ -31,6 +31,11 @@ void lower_init(Lowerer *L, Sema *s, Dag *g, const Value *ctx);
 void lower_free(Lowerer *L);
 /* An expression of module m; NODE_NONE on failure (L->why says why). */
 NodeId lower_expr(Lowerer *L, Module *m, AstNode *e);
+/* Field `name` of a record value, lowered from the expression that sets
+ * it, also when it is a formula of batch.* (a deployment's step_time).
+ * With ctx[REC_batch] bound to a record of kind batch that sets nothing,
+ * every batch.FIELD read becomes a param named "batch.FIELD". */
+NodeId lower_field_formula(Lowerer *L, const Value *rec, const char *name);
 /* A metric or const by name as seen from module m. */
 NodeId lower_name(Lowerer *L, Module *m, const char *name);
 

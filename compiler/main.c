@@ -15,8 +15,10 @@
 #include "calibrate.h"
 #include "commands.h"
 #include "driver.h"
+#include "simulate.h"
 #include "doc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,15 +54,24 @@ static const char *usage_check =
 	"  -h, --help      show this help\n";
 
 static const char *usage_run =
-	"usage: sglsim run [-D NAME=VALUE]... FILE...\n"
+	"usage: sglsim run [-D NAME=VALUE]... [OPTIONS] FILE...\n"
 	"\n"
 	"Checks each FILE, then executes its statements in order: print writes\n"
-	"values to standard output; simulate, optimize and graph are checked but\n"
-	"not implemented in this release.\n"
+	"values, graph draws a formula, simulate runs the event-driven simulation\n"
+	"and prints its table; optimize is checked but not implemented yet.\n"
 	"\n"
 	"options:\n"
-	"  -D NAME=VALUE   fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
-	"  -h, --help      show this help\n";
+	"  -D NAME=VALUE     fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
+	"  --json FILE|-     write the simulation results as JSON (doc/json.md);\n"
+	"                    with '-' the JSON owns standard output\n"
+	"  --csv FILE        one row per finished request (FILE.2.csv, ... for\n"
+	"                    later simulate statements)\n"
+	"  --trace FILE      a Perfetto / chrome://tracing timeline of iterations\n"
+	"  --seed N          override every workload's seed\n"
+	"  --jit MODE        auto (default), always or never: compile step costs\n"
+	"                    to machine code (results are identical either way)\n"
+	"  --no-progress     no progress line on stderr during long simulations\n"
+	"  -h, --help        show this help\n";
 
 static const char *usage_expr =
 	"usage: sglsim expr FILE EXPR... [OPTIONS]\n"
@@ -262,6 +273,8 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
 	DriverOpts o = *op;
+	SimOpts so = {.progress = true};
+	o.sim = &so;
 	ExprOpts xo = {0};
 	EvalOpts vo = {0};
 	GraphCmdOpts go = {0};
@@ -322,6 +335,27 @@ static int cli(int argc, char **argv, DriverOpts *op)
 		} else if (usage != usage_doc && !strncmp(a, "-D", 2)) {
 			if (parse_define(a + 2, &o.binds[o.nbinds++]))
 				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", a + 2);
+		} else if (usage == usage_run && !strcmp(a, "--json") && i + 1 < argc) {
+			so.json = argv[++i];
+		} else if (usage == usage_run && !strcmp(a, "--csv") && i + 1 < argc) {
+			so.csv = argv[++i];
+		} else if (usage == usage_run && !strcmp(a, "--trace") && i + 1 < argc) {
+			so.trace = argv[++i];
+		} else if (usage == usage_run && !strcmp(a, "--jit") && i + 1 < argc) {
+			so.jit = argv[++i];
+			if (strcmp(so.jit, "auto") && strcmp(so.jit, "always") && strcmp(so.jit, "never"))
+				return usage_error(usage, "--jit takes auto, always or never, not '%s'", so.jit);
+		} else if (usage == usage_run && !strcmp(a, "--no-progress")) {
+			so.progress = false;
+		} else if (usage == usage_run && !strcmp(a, "--seed") && i + 1 < argc) {
+			char *end;
+			const char *v = argv[++i];
+			errno = 0;
+			unsigned long long n = strtoull(v, &end, 10);
+			if (!*v || *end || errno || v[0] == '-')
+				return usage_error(usage, "--seed needs a whole number >= 0, not '%s'", v);
+			so.seed = n;
+			so.have_seed = true;
 		} else if (usage == usage_check && !strcmp(a, "--dump-ast")) {
 			o.dump_ast = true;
 		} else {

@@ -247,11 +247,37 @@ static void link_imports(Program *p, Module *m, Frame *stack, int depth)
 	m->state = 1;
 }
 
+/* A root that simulates or optimizes needs the stdlib laws whether or not
+ * it imports them: load `metrics` (with `kernels`) beside the root, found
+ * like an import from the root but not visible in the root's scope. */
+static void load_simlib(Program *p, Module *root, Frame *stack)
+{
+	AstNode *at = NULL;
+	for (AstNode *it = root->root->kids; it && !at; it = it->next)
+		if (it->kind == AST_SIMULATE || it->kind == AST_OPTIMIZE) at = it;
+	if (!at || diags_stopped(p->diags)) return;
+	AstNode *imp = arena_alloc(&p->arena, sizeof *imp);
+	memset(imp, 0, sizeof *imp);
+	imp->kind = AST_IMPORT;
+	imp->name = "metrics";
+	imp->span = imp->nspan = at->span;
+	bool failed = false;
+	int before = p->nmods;
+	Module *lib = locate_named(p, root, imp, &failed);
+	if (!lib) return;
+	if (p->nmods > before) {
+		stack[0] = (Frame){root, imp};
+		link_imports(p, lib, stack, 1);
+	}
+	p->simlib = lib;
+}
+
 static Module *finish_root(Program *p, Module *m)
 {
 	Frame *stack = xmalloc((MAX_IMPORT_DEPTH + 1) * sizeof *stack);
 	p->root = m;
 	link_imports(p, m, stack, 0);
+	load_simlib(p, m, stack);
 	free(stack);
 	return m;
 }

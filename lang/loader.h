@@ -49,6 +49,9 @@ typedef struct Program {
 	const char *search_path;   /* $SGLSIM_PATH or NULL */
 	const char *pkgdatadir;    /* installed stdlib folder */
 	bool embedded_only;        /* imports come only from the built-in stdlib (fuzzing) */
+	Module *simlib;            /* the stdlib `metrics` module (and what it imports),
+				      loaded when the root file has a simulate or optimize
+				      statement: the laws the simulator compiles; NULL otherwise */
 } Program;
 
 void program_init(Program *p, Diags *diags);

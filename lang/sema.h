@@ -40,6 +40,9 @@ typedef struct SemaHooks {
 			Dim dim, Buf *out, const char **why);
 	bool (*graph)(void *ud, Sema *s, Module *m, AstNode *e, const struct Value *ctx,
 		      const char *path, const char **why);
+	/* runs `simulate D with W { options }` (stmt), writing its report to
+	   out; false after reporting an error. */
+	bool (*simulate)(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
 	void *ud;
 } SemaHooks;
 
@@ -47,6 +50,9 @@ typedef struct SemaHooks {
  * root module; `bound` allows the context names of `for D with W`.
  * Returns false after reporting errors; *dim receives its dimension. */
 bool sema_check_cli_expr(Sema *s, AstNode *e, bool bound, Dim *dim);
+/* As sema_check_cli_expr, in module m, with the contexts of `for D with W`
+ * and, when `batch`, the batch context of step_time formulas. */
+bool sema_check_expr_in(Sema *s, Module *m, AstNode *e, bool batch, Dim *dim);
 /* Binds the contexts of `D with W` (names in the root module) into
  * ctx[REC_COUNT]; false (reported at `at`) if they are not a deployment and
  * a workload. */

@@ -219,6 +219,16 @@ bool sema_check_cli_expr(Sema *s, AstNode *e, bool bound, Dim *dim)
 	return s->d->errors == errors && t.k != TY_ERR;
 }
 
+bool sema_check_expr_in(Sema *s, Module *m, AstNode *e, bool batch, Dim *dim)
+{
+	int errors = s->d->errors;
+	Env env = {.mod = m, .self = REC_NONE, .ctx = CTX_STD | (batch ? 1u << REC_batch : 0),
+		   .where = "a law the simulator evaluates"};
+	Type t = check_expr(s, &env, e);
+	*dim = t.dim;
+	return s->d->errors == errors && t.k == TY_NUM;
+}
+
 bool sema_bind_contexts(Sema *s, const char *d, const char *w, Value *ctx)
 {
 	Module *m = s->prog->root;
@@ -273,8 +283,11 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out, const SemaHooks *hooks
 		return true;
 	}
 	case AST_SIMULATE:
-		diag_warning(s->d, it->span, "'simulate' is not implemented yet: the event-driven simulator comes in a later release");
-		return true;
+		if (!hooks || !hooks->simulate) {
+			diag_error(s->d, it->span, "this build of sglsim cannot simulate here");
+			return false;
+		}
+		return hooks->simulate(hooks->ud, s, m, it, out);
 	case AST_OPTIMIZE:
 		diag_warning(s->d, it->span, "'optimize' is not implemented yet: the optimizer comes in a later release");
 		return true;

@@ -1,0 +1,40 @@
+/* sim_int.h -- what simulate.c and sim_source.c share: reading the values
+ * of checked records for a simulation, with errors at the statement.
+ *
+ * A SimRead carries the sema, the bound contexts and the span of the
+ * `simulate` statement; every reader reports a failure there (naming the
+ * record and field) and clears `ok`, so a caller reads everything and
+ * checks once.  Values are in base units (s, tok, B, req/s, USD/s, W).
+ */
+#ifndef SGL_SIM_INT_H
+#define SGL_SIM_INT_H
+#include <stdbool.h>
+#include "lang/sema_int.h"
+#include "runtime/sim.h"
+
+typedef struct SimRead {
+	Sema *s;
+	Value *ctx;        /* [REC_COUNT] */
+	Span at;
+	bool ok;
+} SimRead;
+
+/* Field `name` of record value rv as a number (a free param is an error
+ * that says to bind it with -D).  `dflt` when the field is unset and
+ * `optional`, else an error. */
+double sim_num(SimRead *r, const Value *rv, const char *name, bool optional, double dflt);
+/* A word field ("fcfs"), or NULL when unset. */
+const char *sim_word(SimRead *r, const Value *rv, const char *name);
+/* A nested block or referenced record (V_REC), or V_NONE when unset. */
+Value sim_rec(SimRead *r, const Value *rv, const char *name);
+/* A number from an expression of module m (a call argument). */
+double sim_expr_num(SimRead *r, Module *m, AstNode *e, const char *what);
+/* Argument i (or the argument named `name`) of a call, or NULL. */
+AstNode *sim_call_arg(AstNode *call, int i, const char *name);
+/* The call that defines a distribution-like field value (through names
+ * of consts); NULL with an error when it is not a call.  *m gets the
+ * module its names resolve in. */
+AstNode *sim_field_call(SimRead *r, const Value *v, const char *what, Module **m);
+/* A path named in module m's file, relative to that file's folder. */
+const char *sim_path(SimRead *r, AstNode *str);
+#endif

@@ -1,0 +1,407 @@
+/* sim.c -- the event loop of `simulate`: arrivals, routing, iterations,
+ * completions, and the figures of a run (see sim.h).
+ *
+ * Events: EV_ARRIVAL with target 0 brings every source request due at
+ * that instant (one event per distinct time, the next pulled lazily, so a
+ * million-request workload is never held whole); with target 1 it brings
+ * one session follow-up (data = its table slot).  EV_STEP_DONE (target =
+ * worker) ends an iteration; the worker then schedules its next one at
+ * once, or goes idle until an arrival wakes it.
+ *
+ * Requests in flight live in one table of SimReq slots reused through a
+ * free list; workers refer to them by slot.  Finished requests are
+ * summarised (stats.h), reported to the observer and freed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sim.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "events.h"
+#include "stats.h"
+#include "worker.h"
+
+enum { FROM_SOURCE = 0, FOLLOW_UP = 1 };
+
+typedef struct Sim {
+	const SimSpec *spec;
+	RequestSource *src;
+	EventQueue q;
+	Worker *w;
+	uint32_t nw, rr;
+	SimReq *reqs;
+	uint32_t nreqs, capreqs;
+	uint32_t *freel;
+	uint32_t nfree, capfree;
+	uint32_t *done;          /* slots finished in the current step */
+	uint32_t ndone, capdone;
+	Request next;
+	bool have_next;
+	char *err;
+	Samples queue, ttft, tpot, e2e;
+	Hist itl;
+	uint64_t in_system;
+	double area, area_t;     /* integral of requests in system, up to area_t */
+	double *step_start;      /* per worker */
+	StepRecord *steprec;
+	double flop, bytes, net, dyn_energy, busy;
+	SimResult *res;
+} Sim;
+
+static void push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*a = realloc(*a, *cap * sizeof **a);
+		if (!*a) abort();
+	}
+	(*a)[(*n)++] = v;
+}
+
+static void fail(Sim *s, const char *fmt, double a, double b, double c)
+{
+	if (s->err) return;
+	int n = snprintf(NULL, 0, fmt, a, b, c);
+	s->err = malloc((size_t)n + 1);
+	if (!s->err) abort();
+	snprintf(s->err, (size_t)n + 1, fmt, a, b, c);
+}
+
+/* ---------------------------------------------------------------- slots */
+
+static uint32_t new_slot(Sim *s)
+{
+	if (s->nfree) return s->freel[--s->nfree];
+	if (s->nreqs == s->capreqs) {
+		s->capreqs = s->capreqs ? s->capreqs * 2 : 256;
+		s->reqs = realloc(s->reqs, s->capreqs * sizeof *s->reqs);
+		if (!s->reqs) abort();
+	}
+	return s->nreqs++;
+}
+
+static void free_slot(Sim *s, uint32_t i)
+{
+	SimReq *q = &s->reqs[i];
+	request_free(&q->r);
+	free(q->pages);
+	memset(q, 0, sizeof *q);
+	push_u32(&s->freel, &s->nfree, &s->capfree, i);
+}
+
+/* Ids of the full pages of r's whole sequence, at `page` tokens each: the
+ * request's own blocks when they are pages, else one id per page from the
+ * blocks it overlaps and its offset in the first of them. */
+static uint64_t *page_ids(const Request *r, uint32_t page, uint32_t *n)
+{
+	uint64_t total = (uint64_t)r->prompt + r->output;
+	*n = (uint32_t)(total / page);
+	uint64_t *ids = malloc((*n ? *n : 1) * sizeof *ids);
+	if (!ids) abort();
+	for (uint32_t i = 0; i < *n; i++) {
+		if (r->block == page) {
+			ids[i] = request_seq_block(r, i);
+			continue;
+		}
+		uint64_t t0 = (uint64_t)i * page, t1 = t0 + page - 1;
+		uint64_t h = 0;
+		for (uint64_t b = t0 / r->block; b <= t1 / r->block; b++)
+			h = request_id_mix(ID_PAGE, h, request_seq_block(r, (uint32_t)b));
+		ids[i] = request_id_mix(ID_PAGE, h, t0 % r->block);
+	}
+	return ids;
+}
+
+/* ---------------------------------------------------------------- Little */
+
+static void in_system(Sim *s, double now, int delta)
+{
+	s->area += (double)s->in_system * (now - s->area_t);
+	s->area_t = now;
+	s->in_system = (uint64_t)((int64_t)s->in_system + delta);
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static void start_step(Sim *s, uint32_t wi, double now)
+{
+	Worker *w = &s->w[wi];
+	if (w->busy || s->err) return;
+	double feat[SIM_NFEAT], cost[SIM_NCOST] = {0};
+	if (!worker_schedule(w, s->reqs, now, feat)) return;
+	const PoolSpec *p = &s->spec->pool;
+	p->cost(p->cost_ud, feat, cost);
+	double dur = cost[COST_TIME];
+	if (!(dur >= 0) || !isfinite(dur)) {
+		fail(s, "the iteration time is %g s at a batch of %g requests with %g prefill tokens: "
+		     "step_time must be a finite, non-negative time", dur, feat[FEAT_BATCH_SIZE], feat[FEAT_PREFILL_TOKENS]);
+		return;
+	}
+	double g = p->gpus_per_worker;
+	s->flop += g * cost[COST_FLOP];
+	s->bytes += g * cost[COST_BYTES];
+	s->net += g * cost[COST_NET_BYTES];
+	s->busy += dur;
+	if (dur > 0) {
+		double u = fmax(cost[COST_FLOP] / (s->spec->peak_flops * dur), cost[COST_BYTES] / (s->spec->peak_bw * dur));
+		if (!(u >= 0)) u = 0;
+		s->dyn_energy += g * (s->spec->tdp - s->spec->idle_power) * fmin(1, u) * dur;
+	}
+	s->step_start[wi] = now;
+	s->res->iterations++;
+	StepRecord *sr = &s->steprec[wi];
+	*sr = (StepRecord){.worker = wi, .start = now, .end = now + dur,
+		.batch_size = (uint32_t)feat[FEAT_BATCH_SIZE], .decode_reqs = (uint32_t)feat[FEAT_DECODE_TOKENS],
+		.prefill_reqs = (uint32_t)(feat[FEAT_BATCH_SIZE] - feat[FEAT_DECODE_TOKENS]),
+		.waiting = w->nwaiting, .prefill_tokens = feat[FEAT_PREFILL_TOKENS],
+		.decode_tokens = feat[FEAT_DECODE_TOKENS], .kv_used = w->used};
+	evq_push(&s->q, now + dur, EV_STEP_DONE, wi, 0);
+}
+
+static void on_token(void *ud, uint32_t i, double now)
+{
+	Sim *s = ud;
+	SimReq *q = &s->reqs[i];
+	if (q->generated == 1) {
+		q->first_token = now;
+	} else {
+		double gap = now - q->last_token;
+		hist_add(&s->itl, gap);
+		if (gap > q->itl_max) q->itl_max = gap;
+	}
+	q->last_token = now;
+	s->res->generated++;
+}
+
+static void on_done(void *ud, uint32_t i, double now)
+{
+	Sim *s = ud;
+	push_u32(&s->done, &s->ndone, &s->capdone, i);
+}
+
+static int follow_up(Sim *s, uint32_t i, double now);
+
+/* A finished request: its figures, its session's next turn, its slot. */
+static void complete(Sim *s, uint32_t i, double now)
+{
+	SimReq *q = &s->reqs[i];
+	SimResult *r = s->res;
+	double e2e = now - q->r.arrival, ttft = q->first_token - q->r.arrival;
+	double qt = q->first_sched - q->r.arrival;
+	double tpot = q->r.output > 1 ? (e2e - ttft) / (q->r.output - 1) : NAN;
+	samples_add(&s->e2e, e2e);
+	samples_add(&s->ttft, ttft);
+	samples_add(&s->queue, qt);
+	if (q->r.output > 1) samples_add(&s->tpot, tpot);
+	if (ttft <= s->spec->slo_ttft && (q->r.output == 1 || tpot <= s->spec->slo_tpot)) r->slo_met++;
+	r->completed++;
+	r->prompt_tokens += q->r.prompt;
+	r->cached_tokens += q->cached;
+	r->prompt_blocks += q->r.nblocks;
+	r->cached_blocks += floor((double)q->cached / q->r.block);
+	r->output_tokens += q->r.output;
+	r->makespan = now;
+	if (s->spec->obs.on_request) {
+		RequestRecord rec = {.id = q->r.id, .worker = q->worker, .session = q->r.session,
+			.turn = q->r.turn, .prompt = q->r.prompt, .output = q->r.output, .cached = q->cached,
+			.retractions = q->retractions, .arrival = q->r.arrival, .queue = qt, .ttft = ttft,
+			.tpot = tpot, .e2e = e2e, .itl_max = q->itl_max};
+		s->spec->obs.on_request(s->spec->obs.ud, &rec);
+	}
+	in_system(s, now, -1);
+	if (follow_up(s, i, now) < 0) return;
+	free_slot(s, i);
+}
+
+static void step_done(Sim *s, uint32_t wi, double now)
+{
+	if (s->spec->obs.on_step) s->spec->obs.on_step(s->spec->obs.ud, &s->steprec[wi]);
+	WorkerSink sink = {on_token, on_done, s};
+	s->ndone = 0;
+	worker_finish_step(&s->w[wi], s->reqs, now, &sink);
+	for (uint32_t k = 0; k < s->ndone; k++) complete(s, s->done[k], now);
+	start_step(s, wi, now);
+}
+
+/* ---------------------------------------------------------------- arrivals */
+
+static uint32_t route(Sim *s)
+{
+	if (s->spec->route == ROUTE_SHORTEST_QUEUE) {
+		uint32_t best = 0;
+		for (uint32_t k = 1; k < s->nw; k++)
+			if (s->w[k].outstanding < s->w[best].outstanding) best = k;
+		return best;
+	}
+	return s->rr++ % s->nw;
+}
+
+/* Takes ownership of r: routes it to a worker, or rejects it. */
+static void arrive(Sim *s, uint32_t slot, double now)
+{
+	SimReq *q = &s->reqs[slot];
+	s->res->arrived++;
+	if ((double)q->r.prompt + q->r.output - 1 > s->spec->pool.kv_tokens) {
+		s->res->rejected++;
+		free_slot(s, slot);
+		return;
+	}
+	q->pages = page_ids(&q->r, s->spec->cache.page, &q->npages);
+	q->first_sched = q->first_token = q->last_token = NAN;
+	in_system(s, now, +1);
+	uint32_t wi = route(s);
+	worker_enqueue(&s->w[wi], s->reqs, slot);
+	start_step(s, wi, now);
+}
+
+static void pull(Sim *s)
+{
+	char *err = NULL;
+	int got = s->src->next(s->src->ud, &s->next, &err);
+	s->have_next = got == 1;
+	if (got < 0) {
+		s->err = err ? err : strdup("the request source failed");
+	}
+}
+
+static uint32_t adopt(Sim *s, Request *r)
+{
+	uint32_t slot = new_slot(s);
+	memset(&s->reqs[slot], 0, sizeof s->reqs[slot]);
+	s->reqs[slot].r = *r;
+	s->reqs[slot].state = RS_PENDING;
+	memset(r, 0, sizeof *r);
+	return slot;
+}
+
+static void arrivals_due(Sim *s, double now)
+{
+	while (s->have_next && s->next.arrival <= now && !s->err) {
+		if (!(s->next.arrival >= 0) || !isfinite(s->next.arrival)) {
+			fail(s, "request arrival time %g s is not a finite time >= 0%.0g%.0g", s->next.arrival, 0, 0);
+			return;
+		}
+		uint32_t slot = adopt(s, &s->next);
+		arrive(s, slot, now);
+		pull(s);
+	}
+	if (s->have_next && !s->err) evq_push(&s->q, s->next.arrival, EV_ARRIVAL, FROM_SOURCE, 0);
+}
+
+static int follow_up(Sim *s, uint32_t i, double now)
+{
+	if (!s->src->follow_up) return 0;
+	Request next = {0};
+	char *err = NULL;
+	int got = s->src->follow_up(s->src->ud, &s->reqs[i].r, now, &next, &err);
+	if (got < 0) {
+		s->err = err ? err : strdup("the request source failed");
+		return -1;
+	}
+	if (got == 1) {
+		uint32_t slot = adopt(s, &next);
+		evq_push(&s->q, s->reqs[slot].r.arrival, EV_ARRIVAL, FOLLOW_UP, slot);
+	}
+	return 0;
+}
+
+static bool handle(void *ud, const Event *e, EventQueue *q)
+{
+	Sim *s = ud;
+	s->res->events++;
+	if (e->kind == EV_ARRIVAL && e->target == FROM_SOURCE) arrivals_due(s, q->now);
+	else if (e->kind == EV_ARRIVAL) arrive(s, (uint32_t)e->data, q->now);
+	else if (e->kind == EV_STEP_DONE) step_done(s, e->target, q->now);
+	return s->err == NULL;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void summarise(Sim *s, double end)
+{
+	SimResult *r = s->res;
+	const SimSpec *sp = s->spec;
+	in_system(s, end, 0);
+	double T = end > 0 ? end : 1;
+	r->makespan = end;
+	r->queue = samples_summary(&s->queue);
+	r->ttft = samples_summary(&s->ttft);
+	r->tpot = samples_summary(&s->tpot);
+	r->e2e = samples_summary(&s->e2e);
+	r->itl = hist_summary(&s->itl);
+	r->throughput_input = r->prompt_tokens / T;
+	r->throughput_output = r->output_tokens / T;
+	r->throughput_total = (r->prompt_tokens + r->output_tokens) / T;
+	r->request_throughput = (double)r->completed / T;
+	r->goodput = (double)r->slo_met / T;
+	r->cache_hit_rate = r->prompt_tokens > 0 ? r->cached_tokens / r->prompt_tokens : 0;
+	r->block_hit_rate = r->prompt_blocks > 0 ? r->cached_blocks / r->prompt_blocks : 0;
+	r->kv_capacity = sp->pool.kv_tokens;
+	double used_area = 0;
+	for (uint32_t k = 0; k < s->nw; k++) {
+		worker_account(&s->w[k], end);
+		used_area += s->w[k].used_area;
+		r->kv_peak = fmax(r->kv_peak, s->w[k].peak / sp->pool.kv_tokens);
+		r->retractions += s->w[k].retractions;
+		if (s->w[k].peak > sp->pool.kv_tokens * (1 + 1e-12)) r->kv_overflow = true;
+	}
+	r->kv_mean = used_area / (sp->pool.kv_tokens * T * s->nw);
+	r->mean_in_system = s->area / T;
+	r->arrival_rate = (double)(r->arrived - r->rejected) / T;
+	double gpu_s = (double)r->gpus * T;
+	r->compute_util = s->flop / (gpu_s * sp->peak_flops);
+	r->bw_util = s->bytes / (gpu_s * sp->peak_bw);
+	r->net_util = sp->peak_net > 0 ? s->net / (gpu_s * sp->peak_net) : 0;
+	r->busy = s->busy / (T * s->nw);
+	r->gpu_seconds = gpu_s;
+	r->cost = gpu_s * sp->gpu_cost_per_s;
+	r->cost_per_mtok = r->output_tokens > 0 ? r->cost / r->output_tokens * 1e6 : NAN;
+	r->energy = gpu_s * sp->idle_power + s->dyn_energy;
+	r->energy_per_token = r->output_tokens > 0 ? r->energy / r->output_tokens : NAN;
+	r->partial = s->in_system > 0 || s->have_next;
+}
+
+bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	Sim s = {.spec = spec, .src = src, .res = out};
+	s.nw = spec->pool.replicas;
+	out->workers = s.nw;
+	out->gpus = s.nw * spec->pool.gpus_per_worker;
+	s.w = calloc(s.nw, sizeof *s.w);
+	s.step_start = calloc(s.nw, sizeof *s.step_start);
+	s.steprec = calloc(s.nw, sizeof *s.steprec);
+	if (!s.w || !s.step_start || !s.steprec) abort();
+	for (uint32_t k = 0; k < s.nw; k++) worker_init(&s.w[k], k, &spec->pool, &spec->cache);
+	evq_init(&s.q);
+	pull(&s);
+	if (s.have_next) evq_push(&s.q, fmax(0, s.next.arrival), EV_ARRIVAL, FROM_SOURCE, 0);
+	evq_run(&s.q, spec->horizon, handle, &s);
+	double end = s.err ? s.q.now : (evq_size(&s.q) ? spec->horizon : out->makespan);
+	if (!s.err) summarise(&s, isfinite(end) ? end : s.q.now);
+	if (s.have_next) request_free(&s.next);
+	for (uint32_t i = 0; i < s.nreqs; i++)
+		if (s.reqs[i].state != RS_FREE) {
+			request_free(&s.reqs[i].r);
+			free(s.reqs[i].pages);
+		}
+	for (uint32_t k = 0; k < s.nw; k++) worker_free(&s.w[k]);
+	free(s.w);
+	free(s.step_start);
+	free(s.steprec);
+	free(s.reqs);
+	free(s.freel);
+	free(s.done);
+	samples_free(&s.queue);
+	samples_free(&s.ttft);
+	samples_free(&s.tpot);
+	samples_free(&s.e2e);
+	hist_free(&s.itl);
+	evq_free(&s.q);
+	if (s.err) {
+		*err = s.err;
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,142 @@
+/* sim.h -- the event-driven simulation of a colocated SGLang deployment.
+ *
+ * A run: requests come from a RequestSource (a synthetic Workload or a
+ * Trace), a router sends each to one of `replicas` workers (a TP group
+ * each), and every worker runs SGLang's scheduler loop (sched.c): admit
+ * waiting requests in policy order under the chunk, prefill-token,
+ * running-request and KV-pool budgets, run one iteration whose duration is
+ * the compiled step-cost function at the batch's features, retract the
+ * youngest requests when decode runs out of KV room.  The runtime knows no
+ * formulas: the compiler hands it `cost`, a function pointer.
+ *
+ * Time is in seconds, sizes in tokens, throughout.
+ *
+ * Ownership: sim_run fills a SimResult the caller owns (sim_result_free
+ * releases its arrays).
+ */
+#ifndef SGL_SIM_H
+#define SGL_SIM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "radix.h"
+#include "request.h"
+
+/* Features of one iteration, in the order of the `batch` record fields. */
+enum {
+	FEAT_NEW_TOKENS, FEAT_PREFILL_TOKENS, FEAT_DECODE_TOKENS, FEAT_BATCH_SIZE,
+	FEAT_ATTN_WORK, FEAT_KV_TOKENS, FEAT_PREFILL_SQ, SIM_NFEAT
+};
+/* What the cost function returns for an iteration, per GPU. */
+enum { COST_TIME, COST_FLOP, COST_BYTES, COST_NET_BYTES, SIM_NCOST };
+
+/* Computes out[SIM_NCOST] (s, FLOP, B, B) from feat[SIM_NFEAT]. */
+typedef void (*StepCostFn)(void *ud, const double *feat, double *out);
+
+typedef enum SchedPolicy { SCHED_FCFS, SCHED_LPM, SCHED_PRIORITY } SchedPolicy;
+typedef enum RoutePolicy { ROUTE_ROUND_ROBIN, ROUTE_SHORTEST_QUEUE } RoutePolicy;
+
+typedef struct PoolSpec {
+	uint32_t replicas;          /* workers */
+	uint32_t gpus_per_worker;   /* tp * dp */
+	double chunk_size;          /* tokens of prefill per iteration */
+	double max_prefill_tokens;  /* new prefill tokens admitted per iteration */
+	uint32_t max_running;
+	double kv_tokens;           /* KV pool size per worker, tokens */
+	SchedPolicy policy;
+	double new_token_ratio;     /* decode-room reservation (SGLang init_new_token_ratio) */
+	StepCostFn cost;
+	void *cost_ud;
+} PoolSpec;
+
+typedef struct CacheSpec {
+	RadixPolicy policy;
+	uint32_t page;              /* tokens per page */
+	bool unlimited;             /* capacity not bounded by the KV pool */
+	double capacity;            /* tokens; 0: the KV pool */
+} CacheSpec;
+
+/* Where requests come from: next() in arrival order; follow_up() the next
+ * turn of a finished request's session (may be NULL).  Both return 1 (got
+ * one), 0 (none) or -1 (error, *err set, heap). */
+typedef struct RequestSource {
+	int (*next)(void *ud, Request *out, char **err);
+	int (*follow_up)(void *ud, const Request *done, double finish, Request *out, char **err);
+	void *ud;
+} RequestSource;
+
+/* One finished request, for --csv (streamed, not kept). */
+typedef struct RequestRecord {
+	uint64_t id;
+	uint32_t worker, session, turn;
+	uint32_t prompt, output, cached, retractions;
+	double arrival, queue, ttft, tpot, e2e, itl_max;
+} RequestRecord;
+
+/* One iteration of one worker, for --trace. */
+typedef struct StepRecord {
+	uint32_t worker;
+	double start, end;
+	uint32_t batch_size, prefill_reqs, decode_reqs, waiting;
+	double prefill_tokens, decode_tokens, kv_used;   /* kv_used: tokens */
+} StepRecord;
+
+typedef struct SimObserver {
+	void (*on_request)(void *ud, const RequestRecord *r);
+	void (*on_step)(void *ud, const StepRecord *s);
+	void *ud;
+} SimObserver;
+
+typedef struct SimSpec {
+	PoolSpec pool;
+	CacheSpec cache;
+	RoutePolicy route;
+	double horizon;             /* s; INFINITY for none */
+	double slo_ttft, slo_tpot;  /* s; INFINITY when not given */
+	/* prices and powers (per GPU), peaks (per GPU) for utilization */
+	double gpu_cost_per_s;      /* USD/s */
+	double tdp, idle_power;     /* W */
+	double peak_flops, peak_bw, peak_net;   /* FLOP/s, B/s, B/s */
+	uint64_t seed;              /* for the router's random stream */
+	SimObserver obs;
+} SimSpec;
+
+/* Summary of one time figure over requests (s). */
+typedef struct Summary {
+	uint64_t n;
+	double mean, p50, p90, p99, max;
+} Summary;
+
+typedef struct SimResult {
+	bool partial;               /* stopped at the horizon with requests unfinished */
+	uint64_t arrived, completed, retractions, events, iterations;
+	uint64_t rejected;          /* prompt + output larger than a worker's KV pool:
+				       dropped, as SGLang aborts them; not in the figures */
+	uint32_t workers, gpus;
+	double makespan;            /* s: from 0 to the last completion */
+	Summary queue, ttft, tpot, itl, e2e;
+	double prompt_tokens, cached_tokens, output_tokens;
+	double throughput_input, throughput_output, throughput_total;  /* tok/s */
+	double request_throughput, goodput;                            /* req/s */
+	uint64_t slo_met;
+	double cache_hit_rate;      /* cached prompt tokens / prompt tokens */
+	double prompt_blocks, cached_blocks;  /* in the requests' own content blocks */
+	double block_hit_rate;      /* cached / referenced prompt blocks (a trace's
+				       reuse bound is stated in its blocks) */
+	double kv_capacity;         /* tokens per worker */
+	double kv_peak, kv_mean;    /* fraction of the pool, peak over workers, time-mean */
+	double mean_in_system;      /* time-average requests in the system (Little's L) */
+	double arrival_rate;        /* arrived / time of the last arrival */
+	double compute_util, bw_util, net_util;
+	double busy;                /* mean share of time the workers were stepping */
+	double gpu_seconds, cost, cost_per_mtok;   /* USD per million output tokens */
+	double energy, energy_per_token;           /* J, J per output token */
+	uint64_t generated;         /* tokens generated (= sum of outputs when complete) */
+	bool kv_overflow;           /* KV pool ever above capacity (a bug if true) */
+} SimResult;
+
+/* Runs the simulation; false with *err (heap) on a source error or a
+ * request that can never fit the pool. */
+bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err);
+#endif

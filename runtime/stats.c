@@ -1,0 +1,106 @@
+/* stats.c -- exact-sample and histogram summaries (see stats.h). */
+#include "stats.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap) return p;
+	size_t c = *cap ? *cap : 1024;
+	while (c < need) c *= 2;
+	void *q = realloc(p, c * elem);
+	if (!q) abort();
+	*cap = c;
+	return q;
+}
+
+void samples_add(Samples *s, double x)
+{
+	s->v = grow(s->v, &s->cap, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = x;
+	s->sum += x;
+	if (s->n == 1 || x > s->max) s->max = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the ceil(q * n)-th smallest (1-based), at least the first. */
+static size_t rank(double q, size_t n)
+{
+	double r = ceil(q * (double)n);
+	return r < 1 ? 0 : (size_t)r - 1;
+}
+
+Summary samples_summary(Samples *s)
+{
+	Summary m = {.n = s->n, .mean = NAN, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN};
+	if (!s->n) return m;
+	qsort(s->v, s->n, sizeof *s->v, cmp_double);
+	m.mean = s->sum / (double)s->n;
+	m.p50 = s->v[rank(0.50, s->n)];
+	m.p90 = s->v[rank(0.90, s->n)];
+	m.p99 = s->v[rank(0.99, s->n)];
+	m.max = s->v[s->n - 1];
+	return m;
+}
+
+void samples_free(Samples *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+enum { HIST_BUCKETS = HIST_PER_DECADE * HIST_DECADES + 2 };
+static const double hist_lo = 1e-9;   /* s: the first bucket's lower edge */
+
+/* Bucket 0 holds x < hist_lo; the last holds x beyond the range. */
+static size_t bucket(double x)
+{
+	if (!(x >= hist_lo)) return 0;
+	double b = floor(log10(x / hist_lo) * HIST_PER_DECADE);
+	if (b >= HIST_BUCKETS - 2) return HIST_BUCKETS - 1;
+	return (size_t)b + 1;
+}
+
+static double upper_edge(size_t b)
+{
+	return hist_lo * pow(10.0, (double)b / HIST_PER_DECADE);
+}
+
+void hist_add(Hist *h, double x)
+{
+	if (!h->count && !(h->count = calloc(HIST_BUCKETS, sizeof *h->count))) abort();
+	h->count[bucket(x)]++;
+	h->sum += x;
+	if (h->n++ == 0 || x > h->max) h->max = x;
+}
+
+Summary hist_summary(const Hist *h)
+{
+	Summary m = {.n = h->n, .mean = NAN, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN};
+	if (!h->n) return m;
+	m.mean = h->sum / (double)h->n;
+	m.max = h->max;
+	const double qs[3] = {0.50, 0.90, 0.99};
+	double *outs[3] = {&m.p50, &m.p90, &m.p99};
+	uint64_t seen = 0;
+	size_t b = 0;
+	for (int k = 0; k < 3; k++) {
+		uint64_t want = (uint64_t)rank(qs[k], (size_t)h->n) + 1;
+		while (seen + h->count[b] < want) seen += h->count[b++];
+		double edge = b == 0 ? hist_lo : upper_edge(b);
+		*outs[k] = fmin(edge, h->max);
+	}
+	return m;
+}
+
+void hist_free(Hist *h)
+{
+	free(h->count);
+	memset(h, 0, sizeof *h);
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# simulate.sh -- `sglsim run` on scenarios with simulate statements, as
+# TAP: the table, --json keys and Little's law, determinism (same seed,
+# byte-identical JSON; JIT and interpreter alike), --csv and --trace, the
+# issue's scenario shape, the Mooncake reuse bound, and error messages.
+# Environment: SGLSIM (the binary), SRCDIR (the source tree).
+. "$(dirname "$0")/tap.sh"
+data=$SRCDIR/../shared/data
+py() { python3 - "$@"; }
+
+cat >"$tmp/base.sgl" <<'SGL'
+import gpus
+import models
+deployment one {
+  model = llama31_8b
+  gpu = h100_sxm
+  tp = 1
+  chunk_size = 2048 tok
+  max_running = 64
+  cache { policy = lru; page = 16 tok }
+}
+workload w {
+  requests = 600
+  seed = 3
+  arrival = gamma(12 req/s, 2)
+  prompt = clamp(lognormal(median = 700 tok, sigma = 0.9), 16 tok, 8000 tok)
+  output = uniform(20 tok, 300 tok)
+  prefix { groups = 8; length = 256 tok; share = 0.5; popularity = zipf(1.1) }
+  slo { ttft = 200 ms; tpot = 30 ms }
+}
+simulate one with w
+SGL
+
+check "quickstart runs and prints its table" sh -c "\"$SGLSIM\" run \"$SRCDIR/examples/quickstart.sgl\" | grep -q '^simulate one with chat'"
+check "--json - is one JSON document on stdout" sh -c "\"$SGLSIM\" run \"$tmp/base.sgl\" --json - >\"$tmp/a.json\""
+check "the JSON has the documented keys and conserves requests" py "$tmp/a.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("requests.completed", "ttft.mean", "ttft.p99", "tpot.mean", "e2e.mean", "e2e.p99",
+          "throughput.output", "throughput.total", "cache.hit_rate", "queue.p50", "itl.p90",
+          "kv.peak", "utilization.compute", "cost.usd_per_mtok", "energy.joules_per_token"):
+    o = d
+    for part in k.split("."):
+        o = o[part]
+    assert o is not None, k
+r = d["requests"]
+assert r["arrived"] == r["completed"] == 600, r
+assert 0 < d["cache"]["hit_rate"] < 1
+assert d["kv"]["peak"] <= 1
+L, lam, W = d["little"]["mean_in_system"], d["little"]["arrival_rate"], d["e2e"]["mean"]
+assert abs(L - lam * W) <= 0.02 * L, (L, lam * W)
+assert d["ttft"]["p50"] <= d["ttft"]["p90"] <= d["ttft"]["p99"] <= d["ttft"]["max"]
+PY
+"$SGLSIM" run "$tmp/base.sgl" --json "$tmp/b.json" >/dev/null 2>&1
+check "same seed, byte-identical JSON" cmp "$tmp/a.json" "$tmp/b.json"
+"$SGLSIM" run "$tmp/base.sgl" --json "$tmp/c.json" --seed 4 >/dev/null 2>&1
+check "--seed changes the run" sh -c "! cmp -s \"$tmp/a.json\" \"$tmp/c.json\""
+"$SGLSIM" run "$tmp/base.sgl" --json "$tmp/never.json" --jit never >/dev/null 2>&1
+"$SGLSIM" run "$tmp/base.sgl" --json "$tmp/always.json" --jit always >/dev/null 2>&1
+check "JIT and interpreter give the same JSON" cmp "$tmp/never.json" "$tmp/always.json"
+
+"$SGLSIM" run "$tmp/base.sgl" --csv "$tmp/r.csv" --trace "$tmp/t.json" >/dev/null 2>&1
+check "--csv has a row per request" sh -c "[ \$(wc -l <\"$tmp/r.csv\") -eq 601 ] && head -1 \"$tmp/r.csv\" | grep -q '^id,worker,'"
+check "--trace is a Chrome trace with one event per iteration" py "$tmp/t.json" "$tmp/a.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+x = [e for e in t["traceEvents"] if e.get("ph") == "X"]
+assert len(x) == d["sim"]["iterations"], (len(x), d["sim"]["iterations"])
+PY
+
+# a step_time formula of the batch replaces the law
+sed 's/  tp = 1/  tp = 1\n  step_time = 4 ms + batch.new_tokens * 20 us \/ 1 tok/' "$tmp/base.sgl" >"$tmp/st.sgl"
+check "a step_time formula of batch.* runs" sh -c "\"$SGLSIM\" run \"$tmp/st.sgl\" --json - | grep -q '\"completed\": 600'"
+
+# the scenario shape of the issue, as written (the trace beside the file)
+if [ -r "$data/mooncake-fast25/traces/conversation_trace.jsonl" ]; then
+	mkdir -p "$tmp/shape"
+	ln -s "$data/mooncake-fast25/traces/conversation_trace.jsonl" "$tmp/shape/conversation_trace.jsonl"
+	cat >"$tmp/shape/s.sgl" <<'SGL'
+import gpus
+import models
+deployment one {
+  model = llama31_8b
+  gpu = h100_sxm            # shorthand: one node of this GPU, as many as the deployment needs
+  replicas = 1
+  tp = 1
+  chunk_size = 2048 tok
+  max_running = 128
+  step_time = 80 ms         # optional override of the stdlib law
+  cache { policy = lru; capacity = unlimited; page = 16 tok }
+}
+workload w {
+  requests = 20000
+  seed = 1
+  arrival = poisson(10 req/s)
+  prompt = lognormal(median = 1000 tok, sigma = 0.8)   # total prompt length, shared prefix included
+  output = constant(200 tok)
+  prefix { groups = 32; length = 512 tok; share = 0.7; popularity = zipf(1.1) }
+}
+workload t = trace("conversation_trace.jsonl", format = mooncake, block = 512 tok, time_scale = 1)
+simulate one with w
+SGL
+	check "the issue's scenario shape runs as written" sh -c "\"$SGLSIM\" run \"$tmp/shape/s.sgl\" --json - | grep -q '\"completed\": 20000'"
+
+	# Mooncake: reuse with an unlimited cache and spread-out arrivals
+	sed -e 's/step_time = 80 ms/step_time = 10 ms/' -e 's/page = 16 tok/page = 512 tok/' \
+	    -e 's/time_scale = 1)/time_scale = 100)/' -e 's/simulate one with w/simulate one with t/' \
+	    "$tmp/shape/s.sgl" >"$tmp/shape/m.sgl"
+	"$SGLSIM" run "$tmp/shape/m.sgl" --json "$tmp/m.json" >/dev/null 2>&1
+	check "Mooncake hit rate is within the trace's reuse bound" py "$tmp/m.json" \
+		"$data/mooncake-fast25/traces/conversation_trace.jsonl" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+seen, blocks, again = set(), 0, 0
+for line in open(sys.argv[2]):
+    h = json.loads(line)["hash_ids"]
+    blocks += len(h); again += sum(1 for x in h if x in seen); seen.update(h)
+bound = again / blocks                       # SOURCE.md: 36.6%
+b = d["cache"]["block_hit_rate"]
+assert abs(bound - 0.366) < 0.001, bound
+assert b <= bound + 1e-12 and b >= bound - 0.02, (b, bound)
+assert d["requests"]["completed"] == 12031
+PY
+else
+	ok "# SKIP the Mooncake trace is not in $data"
+fi
+
+# errors
+printf '{"timestamp": 0, "input_length": 10, "output_length": 5, "hash_ids": [1]}\n{"timestamp": 5, "input_length": -3, "output_length": 5}\n' >"$tmp/bad.jsonl"
+sed -e 's/^workload w {/workload w = trace("bad.jsonl", format = mooncake)\nworkload unused {/' "$tmp/base.sgl" >"$tmp/bad.sgl"
+check "a malformed trace line is file:line: error naming the field" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/bad.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'bad.jsonl:2: error: .*input_length' \"$tmp/err\""
+sed 's/llama31_8b/llama31_405b/' "$tmp/base.sgl" >"$tmp/big.sgl"
+check "a model that does not fit is an error with the numbers" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/big.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'the model does not fit: .* GiB' \"$tmp/err\""
+sed 's/  tp = 1/  tp = tpp/; s/^import models/import models\nparam tpp in {1, 2}/' "$tmp/base.sgl" >"$tmp/free.sgl"
+check "a free param must be bound" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/free.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'needs a value' \"$tmp/err\""
+check "... and -D binds it" sh -c "\"$SGLSIM\" run -D tpp=2 \"$tmp/free.sgl\" | grep -q '2 GPUs'"
+tap_done

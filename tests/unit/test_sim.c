@@ -1,0 +1,235 @@
+/* test_sim.c -- the simulator against queueing theory and conservation
+ * laws: M/D/1 waiting time (Pollaczek-Khinchine), Little's law,
+ * every request finishing once, token and KV accounting, chunked prefill,
+ * retraction under KV pressure, prefix-cache reuse and determinism. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include "runtime/sim.h"
+#include "runtime/workload.h"
+
+/* A constant-time iteration that also sums the features it is given. */
+typedef struct Meter {
+	double step;            /* s per iteration */
+	double per_token;       /* s per new token */
+	double feat_sum[SIM_NFEAT];
+	unsigned long calls;
+} Meter;
+
+static void meter_cost(void *ud, const double *feat, double *out)
+{
+	Meter *m = ud;
+	for (int k = 0; k < SIM_NFEAT; k++) m->feat_sum[k] += feat[k];
+	m->calls++;
+	out[COST_TIME] = m->step + m->per_token * feat[FEAT_NEW_TOKENS];
+	out[COST_FLOP] = 1e12 * out[COST_TIME];
+	out[COST_BYTES] = 1e12 * out[COST_TIME];
+	out[COST_NET_BYTES] = 0;
+}
+
+static int wl_next(void *ud, Request *out, char **err)
+{
+	(void)err;
+	return workload_next(ud, out) ? 1 : 0;
+}
+
+static int wl_follow(void *ud, const Request *d, double t, Request *out, char **err)
+{
+	(void)err;
+	return workload_follow_up(ud, d, t, out) ? 1 : 0;
+}
+
+static SimSpec spec_of(Meter *m, uint32_t replicas, uint32_t max_running, double kv_tokens)
+{
+	SimSpec sp = {0};
+	sp.pool = (PoolSpec){.replicas = replicas, .gpus_per_worker = 1, .chunk_size = 8192,
+			     .max_prefill_tokens = 16384, .max_running = max_running, .kv_tokens = kv_tokens,
+			     .policy = SCHED_FCFS, .new_token_ratio = 0.7, .cost = meter_cost, .cost_ud = m};
+	sp.cache = (CacheSpec){.policy = RADIX_LRU, .page = 16};
+	sp.horizon = INFINITY;
+	sp.slo_ttft = sp.slo_tpot = INFINITY;
+	sp.peak_flops = sp.peak_bw = sp.peak_net = 1e15;
+	sp.tdp = 700;
+	sp.idle_power = 100;
+	sp.gpu_cost_per_s = 1;
+	return sp;
+}
+
+static WorkloadSpec poisson_of(double rate, uint64_t n, double prompt, double output)
+{
+	WorkloadSpec ws = {.seed = 7, .requests = n, .block = 16, .turns = 1};
+	ws.arrival = (ArrivalSpec){.kind = ARR_POISSON, .rate = rate};
+	ws.prompt = (DistSpec){.kind = DIST_CONSTANT, .a = prompt};
+	ws.output = (DistSpec){.kind = DIST_CONSTANT, .a = output};
+	return ws;
+}
+
+static SimResult run(const SimSpec *sp, const WorkloadSpec *ws)
+{
+	char *err = NULL;
+	Workload *w = workload_new(ws, &err);
+	cr_assert_not_null(w, "%s", err ? err : "");
+	RequestSource src = {wl_next, wl_follow, w};
+	SimResult r;
+	bool ok = sim_run(sp, &src, &r, &err);
+	cr_assert(ok, "%s", err ? err : "");
+	workload_free(w);
+	return r;
+}
+
+static void assert_conserved(const SimResult *r, uint64_t n)
+{
+	cr_expect_eq(r->arrived, n);
+	cr_expect_eq(r->completed + r->rejected, n, "completed %lu + rejected %lu of %lu",
+		     (unsigned long)r->completed, (unsigned long)r->rejected, (unsigned long)n);
+	cr_expect_eq((double)r->generated, r->output_tokens, "generated %lu vs outputs %g",
+		     (unsigned long)r->generated, r->output_tokens);
+	cr_expect(!r->kv_overflow, "the KV pool went above capacity");
+	cr_expect(r->kv_peak <= 1.0 + 1e-12);
+	cr_expect(!r->partial);
+	/* Little's law: L = lambda W, over the whole run */
+	double lw = r->arrival_rate * r->e2e.mean;
+	cr_expect(fabs(r->mean_in_system - lw) <= 0.02 * lw, "L %g vs lambda W %g", r->mean_in_system, lw);
+}
+
+Test(sim, md1_waiting_time_matches_pollaczek_khinchine)
+{
+	/* one server, one request at a time, one output token: each request is
+	   one iteration of D = 0.1 s; Poisson at 7 req/s is rho = 0.7 */
+	Meter m = {.step = 0.1};
+	SimSpec sp = spec_of(&m, 1, 1, 1e6);
+	WorkloadSpec ws = poisson_of(7, 200000, 64, 1);
+	SimResult r = run(&sp, &ws);
+	double rho = 0.7, D = 0.1, wq = rho * D / (2 * (1 - rho));
+	cr_expect(fabs(r.queue.mean - wq) <= 0.03 * wq, "M/D/1 mean wait %g, simulated %g", wq, r.queue.mean);
+	cr_expect(fabs(r.busy - rho) <= 0.01, "utilization %g", r.busy);
+	cr_expect_eq(m.calls, 200000);
+	assert_conserved(&r, 200000);
+}
+
+Test(sim, tokens_and_iterations_are_conserved)
+{
+	Meter m = {.step = 0.005, .per_token = 2e-6};
+	SimSpec sp = spec_of(&m, 2, 64, 200000);
+	sp.cache.policy = RADIX_NONE;
+	WorkloadSpec ws = poisson_of(20, 3000, 0, 0);
+	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 800, .b = 0.7};
+	ws.output = (DistSpec){.kind = DIST_UNIFORM, .a = 1, .b = 300};
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 3000);
+	cr_expect_eq(r.retractions, 0);
+	/* without a cache every prompt token is prefilled once, and every
+	   output token but the first (made by the prefill) is one decode */
+	cr_expect_eq(m.feat_sum[FEAT_PREFILL_TOKENS], r.prompt_tokens);
+	cr_expect_eq(m.feat_sum[FEAT_DECODE_TOKENS], r.output_tokens - (double)r.completed);
+	cr_expect_eq(m.calls, r.iterations);
+	cr_expect_eq(r.cached_tokens, 0);
+}
+
+Test(sim, chunked_prefill_spans_iterations)
+{
+	Meter m = {.step = 0.01};
+	SimSpec sp = spec_of(&m, 1, 8, 1e6);
+	sp.pool.chunk_size = 2048;
+	WorkloadSpec ws = poisson_of(1, 1, 10000, 3);
+	SimResult r = run(&sp, &ws);
+	/* ceil(10000 / 2048) = 5 prefill iterations, then two decodes */
+	cr_expect_eq(r.iterations, 7);
+	cr_expect(fabs(r.ttft.mean - 0.05) < 1e-9, "TTFT %g", r.ttft.mean);
+	cr_expect(fabs(r.tpot.mean - 0.01) < 1e-9, "TPOT %g", r.tpot.mean);
+	/* causal attention work of the chunks: sum of q * (q + ctx) */
+	double aw = 0, ctx = 0;
+	for (int c = 0; c < 5; c++) {
+		double q = c < 4 ? 2048 : 10000 - 4 * 2048;
+		aw += q * (q + ctx);
+		ctx += q;
+	}
+	cr_expect_eq(m.feat_sum[FEAT_ATTN_WORK], aw);
+}
+
+Test(sim, kv_pressure_retracts_and_everything_finishes)
+{
+	/* a pool of 6000 tokens, requests of 500 + 1500 tokens: the decode
+	   room estimate (ratio 0.7) overcommits, so decodes must retract */
+	Meter m = {.step = 0.002};
+	SimSpec sp = spec_of(&m, 1, 64, 6000);
+	sp.pool.new_token_ratio = 0.1;
+	WorkloadSpec ws = poisson_of(200, 400, 500, 1500);
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 400);
+	cr_expect_gt(r.retractions, 0);
+	cr_expect_eq(r.completed, 400);
+}
+
+Test(sim, a_request_larger_than_the_pool_is_rejected)
+{
+	Meter m = {.step = 0.01};
+	SimSpec sp = spec_of(&m, 1, 8, 1000);
+	WorkloadSpec ws = poisson_of(1, 10, 900, 200);
+	SimResult r = run(&sp, &ws);
+	cr_expect_eq(r.rejected, 10);
+	cr_expect_eq(r.completed, 0);
+}
+
+Test(sim, shared_prefixes_hit_the_cache)
+{
+	Meter m = {.step = 0.01};
+	SimSpec sp = spec_of(&m, 1, 16, 1e6);
+	WorkloadSpec ws = poisson_of(2, 500, 1024, 8);
+	ws.prefix_groups = 1;
+	ws.prefix_length = 1024;
+	ws.prefix_share = 1;
+	SimResult r = run(&sp, &ws);
+	/* identical prompts: all but the first reuse 1008 tokens (the last
+	   page is recomputed: at least one token is always computed) */
+	double want = 499.0 * 1008 / (500.0 * 1024);
+	cr_expect(fabs(r.cache_hit_rate - want) < 1e-12, "hit rate %g, want %g", r.cache_hit_rate, want);
+	sp.cache.policy = RADIX_NONE;
+	SimResult none = run(&sp, &ws);
+	cr_expect_eq(none.cache_hit_rate, 0);
+	cr_expect_lt(r.ttft.mean, none.ttft.mean * 1.0001);
+}
+
+Test(sim, sessions_reuse_their_history)
+{
+	Meter m = {.step = 0.01};
+	SimSpec sp = spec_of(&m, 1, 32, 1e6);
+	WorkloadSpec ws = poisson_of(1, 400, 300, 50);
+	ws.turns = 4;
+	ws.think_time = 2;
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 400);
+	/* turns 2-4 find the earlier turns (prompt + answer) cached */
+	cr_expect_gt(r.cache_hit_rate, 0.5);
+}
+
+Test(sim, same_seed_same_result_bit_for_bit)
+{
+	Meter m1 = {.step = 0.004, .per_token = 1e-6}, m2 = m1;
+	SimSpec a = spec_of(&m1, 3, 32, 50000), b = spec_of(&m2, 3, 32, 50000);
+	a.route = b.route = ROUTE_SHORTEST_QUEUE;
+	WorkloadSpec ws = poisson_of(30, 2000, 0, 0);
+	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 600, .b = 0.9};
+	ws.output = (DistSpec){.kind = DIST_LOGNORMAL, .a = 150, .b = 0.5};
+	ws.prefix_groups = 8;
+	ws.prefix_length = 256;
+	ws.prefix_share = 0.6;
+	ws.zipf_s = 1.1;
+	SimResult r1 = run(&a, &ws), r2 = run(&b, &ws);
+	cr_expect(memcmp(&r1, &r2, sizeof r1) == 0, "two runs of one seed differ");
+	ws.seed = 8;
+	SimResult r3 = run(&b, &ws);
+	cr_expect(r3.ttft.mean != r1.ttft.mean);
+}
+
+Test(sim, horizon_stops_a_run_partially)
+{
+	Meter m = {.step = 0.05};
+	SimSpec sp = spec_of(&m, 1, 4, 1e6);
+	sp.horizon = 10;
+	WorkloadSpec ws = poisson_of(50, 5000, 100, 100);
+	SimResult r = run(&sp, &ws);
+	cr_expect(r.partial);
+	cr_expect_lt(r.completed, 5000);
+	cr_expect(r.makespan <= 10);
+}
