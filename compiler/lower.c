@@ -135,9 +135,20 @@ static LVal lower_name_in(Lowerer *L, LEnv *env, const char *name)
 	return lower_symbol(L, sym);
 }
 
+static bool same_record(const Value *a, const Value *b)
+{
+	if (a->rec != b->rec || a->depth != b->depth) return false;
+	for (int i = 0; i < a->depth; i++)
+		if (strcmp(a->path[i], b->path[i])) return false;
+	return true;
+}
+
 /* Field `name` of a record: lowered from the expression that defines it. */
 static LVal lower_field(Lowerer *L, const Value *rv, const char *name)
 {
+	for (int i = 0; i < L->nvars; i++)
+		if (!strcmp(L->vars[i].field, name) && same_record(&L->vars[i].rec, rv))
+			return num(dag_param(L->g, dag_add_param(L->g, L->vars[i].name, L->vars[i].dim)));
 	FieldSource src = value_field_source(L->sema, rv, name);
 	if (!src.expr && src.field && src.field->type == FT_NUM && rv->rec && rv->rec->kind == REC_batch) {
 		/* the batch of a step_time formula: one param per feature */

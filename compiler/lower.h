@@ -17,7 +17,20 @@
 #include "dag.h"
 #include "lang/sema_int.h"
 
+/* A record field lowered as a free param instead of its value (what
+ * `simulate ... { sensitivity = (gpu.mem_bw) }` differentiates by):
+ * field `field` of record value `rec` (a record and a nested block path)
+ * becomes the param `name`, of dimension `dim`. */
+typedef struct LowerVar {
+	Value rec;
+	const char *field;
+	const char *name;
+	Dim dim;
+} LowerVar;
+
 typedef struct Lowerer {
+	const LowerVar *vars;  /* fields lowered as params (set after lower_init) */
+	int nvars;
 	Sema *sema;
 	Dag *g;
 	const Value *ctx;      /* [REC_COUNT] bound contexts, or NULL */

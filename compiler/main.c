@@ -68,6 +68,8 @@ static const char *usage_run =
 	"                    later simulate statements)\n"
 	"  --trace FILE      a Perfetto / chrome://tracing timeline of iterations\n"
 	"  --seed N          override every workload's seed\n"
+	"  --sensitivity Q,..  differentiate the simulated figures by these fields\n"
+	"                    (e.g. gpu.mem_bw,gpu.flops.bf16) along the schedule\n"
 	"  --jit MODE        auto (default), always or never: compile step costs\n"
 	"                    to machine code (results are identical either way)\n"
 	"  --no-progress     no progress line on stderr during long simulations\n"
@@ -345,6 +347,8 @@ static int cli(int argc, char **argv, DriverOpts *op)
 			so.jit = argv[++i];
 			if (strcmp(so.jit, "auto") && strcmp(so.jit, "always") && strcmp(so.jit, "never"))
 				return usage_error(usage, "--jit takes auto, always or never, not '%s'", so.jit);
+		} else if (usage == usage_run && !strcmp(a, "--sensitivity") && i + 1 < argc) {
+			so.sensitivity = argv[++i];
 		} else if (usage == usage_run && !strcmp(a, "--no-progress")) {
 			so.progress = false;
 		} else if (usage == usage_run && !strcmp(a, "--seed") && i + 1 < argc) {

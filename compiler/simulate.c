@@ -34,18 +34,29 @@ static const char *const feat_names[SIM_NFEAT] = {
 	"batch.new_tokens", "batch.prefill_tokens", "batch.decode_tokens", "batch.batch_size",
 	"batch.attn_work", "batch.kv_tokens", "batch.prefill_sq"};
 
+enum { MAX_INPUTS = SIM_NFEAT + SIM_MAX_SENS };
+
+/* A quantity the results are differentiated by (sensitivity). */
+typedef struct SensVar {
+	LowerVar v;
+	double value;
+	char unit[64];
+} SensVar;
+
 typedef struct StepCost {
 	BcProgram *prog;
 	Jit *jit;
 	JitScalarFn fn;
-	int feat_of[SIM_NFEAT];
-	double params[SIM_NFEAT];
+	int input_of[MAX_INPUTS];   /* param i reads inputs[input_of[i]] */
+	double inputs[MAX_INPUTS];  /* the batch features, then the quantities */
+	double params[MAX_INPUTS];
 } StepCost;
 
 static void step_cost_eval(void *ud, const double *feat, double *out)
 {
 	StepCost *c = ud;
-	for (uint32_t i = 0; i < c->prog->nparams; i++) c->params[i] = feat[c->feat_of[i]];
+	memcpy(c->inputs, feat, SIM_NFEAT * sizeof *feat);
+	for (uint32_t i = 0; i < c->prog->nparams; i++) c->params[i] = c->inputs[c->input_of[i]];
 	if (c->fn) c->fn(c->params, out);
 	else bc_eval(c->prog, c->params, out);
 }
@@ -92,18 +103,26 @@ static double lib_num(SimRead *r, const char *text)
 	return NAN;
 }
 
-/* The cost DAG: time (override or law), FLOP, bytes, link bytes. */
-static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode)
+/* The cost DAG: time (override or law), FLOP, bytes, link bytes, and the
+ * time's derivative by each sensitivity quantity. */
+static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode, const SensVar *sv, int nsv)
 {
 	memset(c, 0, sizeof *c);
 	Dag g;
 	dag_init(&g);
 	Lowerer L;
 	lower_init(&L, r->s, &g, r->ctx);
+	LowerVar vars[SIM_MAX_SENS];
+	for (int k = 0; k < nsv; k++) {
+		vars[k] = sv[k].v;
+		c->inputs[SIM_NFEAT + k] = sv[k].value;
+	}
+	L.vars = vars;
+	L.nvars = nsv;
 	static const char *const laws[SIM_NCOST] = {
 		"batch_step_time(deployment)", "sim_step_flop(deployment)",
 		"sim_step_bytes(deployment)", "sim_step_net_bytes(deployment)"};
-	NodeId roots[SIM_NCOST];
+	NodeId roots[SIM_NCOST + SIM_MAX_SENS];
 	FieldSource over = value_field_source(r->s, &r->ctx[REC_deployment], "step_time");
 	bool ok = true;
 	for (int k = 0; k < SIM_NCOST && ok; k++) {
@@ -120,19 +139,23 @@ static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode)
 					      L.why ? L.why : "unknown reason");
 		}
 	}
+	for (int k = 0; ok && k < nsv; k++)
+		roots[SIM_NCOST + k] = dag_derive(&g, roots[COST_TIME], dag_add_param(&g, sv[k].v.name, sv[k].v.dim));
 	for (uint32_t i = 0; ok && i < g.nparams; i++) {
-		c->feat_of[i] = -1;
+		c->input_of[i] = -1;
 		for (int f = 0; f < SIM_NFEAT; f++)
-			if (!strcmp(g.params[i].name, feat_names[f])) c->feat_of[i] = f;
-		if (c->feat_of[i] < 0) {
+			if (!strcmp(g.params[i].name, feat_names[f])) c->input_of[i] = f;
+		for (int k = 0; k < nsv; k++)
+			if (!strcmp(g.params[i].name, sv[k].v.name)) c->input_of[i] = SIM_NFEAT + k;
+		if (c->input_of[i] < 0) {
 			ok = false;
 			diag_error(r->s->d, r->at, "simulate needs a value for param '%s' (fix it with -D %s=VALUE)",
 				   g.params[i].name, g.params[i].name);
 		}
 	}
 	if (ok) {
-		for (int k = 0; k < SIM_NCOST; k++) roots[k] = dag_simplify(&g, roots[k]);
-		c->prog = bc_compile(&g, roots, SIM_NCOST);
+		for (int k = 0; k < SIM_NCOST + nsv; k++) roots[k] = dag_simplify(&g, roots[k]);
+		c->prog = bc_compile(&g, roots, (uint32_t)(SIM_NCOST + nsv));
 		if (strcmp(jitmode, "never")) {
 			char *why = NULL;
 			c->jit = jit_compile(c->prog, &why);
@@ -237,11 +260,83 @@ static bool read_spec(SimRead *r, SimSpec *sp, double *kv_tokens)
 	return r->ok;
 }
 
-/* Options of the statement's block: seed, horizon (sensitivity: later). */
-static void read_options(SimRead *r, Module *m, AstNode *stmt, uint64_t *seed, double *horizon)
+/* "gpu.flops.bf16" for a chain of field reads. */
+static bool path_text(Buf *b, AstNode *e)
+{
+	if (e->kind == AST_NAME) {
+		buf_printf(b, "%s", e->name);
+		return true;
+	}
+	if (e->kind != AST_FIELD || !path_text(b, e->a)) return false;
+	buf_printf(b, ".%s", e->name);
+	return true;
+}
+
+/* One sensitivity quantity: a numeric field of a bound record. */
+static bool sens_var(SimRead *r, Module *m, AstNode *e, SensVar *out)
+{
+	Buf b = {0};
+	bool path = path_text(&b, e);
+	EvalEnv env = {.sema = r->s, .mod = m, .ctx = r->ctx};
+	Value rec = path && e->kind == AST_FIELD ? value_eval(&env, e->a) : value_none("");
+	Value v = path ? value_eval(&env, e) : value_none("");
+	if (rec.k != V_REC || v.k != V_NUM) {
+		diag_error(r->s->d, e->span, "a sensitivity quantity is a numeric field of the deployment, "
+			   "its model, gpu or cluster, such as gpu.mem_bw or model.hidden");
+		buf_free(&b);
+		return r->ok = false;
+	}
+	out->v = (LowerVar){.rec = rec, .field = e->name, .name = arena_strdup(r->s->ar, b.s), .dim = v.dim};
+	out->value = v.num;
+	dim_format(v.dim, out->unit, sizeof out->unit);
+	buf_free(&b);
+	return true;
+}
+
+static void add_sens(SimRead *r, Module *m, AstNode *e, SensVar *sv, int *nsv)
+{
+	if (*nsv >= SIM_MAX_SENS) {
+		diag_error(r->s->d, e->span, "at most %d sensitivity quantities", (int)SIM_MAX_SENS);
+		r->ok = false;
+		return;
+	}
+	if (sens_var(r, m, e, &sv[*nsv])) ++*nsv;
+}
+
+/* --sensitivity q1,q2: each parsed and checked in the root module. */
+static void cli_sens(SimRead *r, const char *list, SensVar *sv, int *nsv)
+{
+	Program *p = r->s->prog;
+	const char *text = list;
+	while (*text && r->ok) {
+		const char *comma = strchr(text, ',');
+		size_t n = comma ? (size_t)(comma - text) : strlen(text);
+		char *one = arena_printf(r->s->ar, "%.*s", (int)n, text);
+		uint32_t fi = source_add(&p->sources, "--sensitivity", NULL, one, n);
+		AstNode *e = parse_expr(r->s->ar, r->s->d, fi);
+		Dim d;
+		if (!e || !sema_check_cli_expr(r->s, e, true, &d)) {
+			r->ok = false;
+			return;
+		}
+		add_sens(r, p->root, e, sv, nsv);
+		text = comma ? comma + 1 : text + n;
+	}
+}
+
+/* Options of the statement's block: seed, horizon, sensitivity. */
+static void read_options(SimRead *r, Module *m, AstNode *stmt, uint64_t *seed, double *horizon,
+			 SensVar *sv, int *nsv)
 {
 	for (AstNode *e = stmt->a ? stmt->a->kids : NULL; e; e = e->next) {
 		if (e->kind != AST_ENTRY || !e->a) continue;
+		if (!strcmp(e->name, "sensitivity")) {
+			if (e->a->kind == AST_TUPLE)
+				for (AstNode *q = e->a->kids; q; q = q->next) add_sens(r, m, q, sv, nsv);
+			else
+				add_sens(r, m, e->a, sv, nsv);
+			continue;
+		}
 		double v = sim_expr_num(r, m, e->a, e->name);
 		if (!strcmp(e->name, "seed")) *seed = (uint64_t)v;
 		else if (!strcmp(e->name, "horizon")) *horizon = v;
@@ -359,11 +454,16 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	SimSpec sp = {.horizon = INFINITY};
 	double kv = 0;
 	uint64_t seed = (uint64_t)sim_num(&r, &ctx[REC_workload], "seed", false, 1);
-	read_options(&r, m, stmt, &seed, &sp.horizon);
+	SensVar sv[SIM_MAX_SENS];
+	int nsv = 0;
+	read_options(&r, m, stmt, &seed, &sp.horizon, sv, &nsv);
+	if (o && o->sensitivity && r.ok) cli_sens(&r, o->sensitivity, sv, &nsv);
 	if (o && o->have_seed) seed = o->seed;
 	sp.seed = seed;
+	sp.pool.nsens = (uint32_t)nsv;
 	StepCost cost = {0};
-	if (!read_spec(&r, &sp, &kv) || !compile_cost(&r, &cost, o && o->jit ? o->jit : "auto")) {
+	if (!r.ok || !read_spec(&r, &sp, &kv) ||
+	    !compile_cost(&r, &cost, o && o->jit ? o->jit : "auto", sv, nsv)) {
 		step_cost_free(&cost);
 		return false;
 	}
@@ -404,6 +504,15 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 		else diag_error(s->d, stmt->span, "the simulation stopped: %s", err ? err : "unknown error");
 		free(err);
 		return false;
+	}
+	if (nsv) {
+		Sensitivity *se = arena_alloc(s->ar, (size_t)nsv * sizeof *se);
+		for (int k = 0; k < nsv; k++)
+			se[k] = (Sensitivity){.name = sv[k].v.name, .unit = arena_strdup(s->ar, sv[k].unit),
+				.value = sv[k].value, .d_ttft_mean = res.d_ttft_mean[k], .d_tpot_mean = res.d_tpot_mean[k],
+				.d_makespan = res.d_makespan[k], .d_throughput = res.d_throughput[k]};
+		meta.sens = se;
+		meta.nsens = nsv;
 	}
 	report_table(out, &meta, &res);
 	keep(ss, &meta, &res);

@@ -221,6 +221,8 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 			  (1u << REC_gpu) | (1u << REC_cluster);
 		env.where = "a record field";
 	}
+	/* a simulate statement's options see its D and W (sensitivity = (gpu.mem_bw)) */
+	if (kind == REC_simulation) env.ctx = CTX_STD;
 	Type t = check_expr(s, &env, v);
 	if (t.k == TY_ERR) return;
 	if (!type_fits(f, t)) {

@@ -47,6 +47,9 @@ typedef struct Sim {
 	StepRecord *steprec;
 	double flop, bytes, net, dyn_energy, busy;
 	SimResult *res;
+	uint32_t nsens;
+	double *dend;            /* per worker x nsens: d(end of its current step)/dq */
+	double dsum_ttft[SIM_MAX_SENS], dsum_tpot[SIM_MAX_SENS], dmakespan[SIM_MAX_SENS];
 } Sim;
 
 static void push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
@@ -86,6 +89,7 @@ static void free_slot(Sim *s, uint32_t i)
 	SimReq *q = &s->reqs[i];
 	request_free(&q->r);
 	free(q->pages);
+	free(q->dtok);
 	memset(q, 0, sizeof *q);
 	push_u32(&s->freel, &s->nfree, &s->capfree, i);
 }
@@ -124,11 +128,13 @@ static void in_system(Sim *s, double now, int delta)
 
 /* ---------------------------------------------------------------- steps */
 
-static void start_step(Sim *s, uint32_t wi, double now)
+/* `chained`: the step follows the worker's previous one (it moves when
+ * that one does); else an arrival woke an idle worker (it does not). */
+static void start_step(Sim *s, uint32_t wi, double now, bool chained)
 {
 	Worker *w = &s->w[wi];
 	if (w->busy || s->err) return;
-	double feat[SIM_NFEAT], cost[SIM_NCOST] = {0};
+	double feat[SIM_NFEAT], cost[SIM_NCOST + SIM_MAX_SENS] = {0};
 	if (!worker_schedule(w, s->reqs, now, feat)) return;
 	const PoolSpec *p = &s->spec->pool;
 	p->cost(p->cost_ud, feat, cost);
@@ -150,6 +156,10 @@ static void start_step(Sim *s, uint32_t wi, double now)
 	}
 	s->step_start[wi] = now;
 	s->res->iterations++;
+	for (uint32_t k = 0; k < s->nsens; k++) {
+		double *d = &s->dend[(size_t)wi * s->nsens + k];
+		*d = (chained ? *d : 0) + cost[SIM_NCOST + k];
+	}
 	StepRecord *sr = &s->steprec[wi];
 	*sr = (StepRecord){.worker = wi, .start = now, .end = now + dur,
 		.batch_size = (uint32_t)feat[FEAT_BATCH_SIZE], .decode_reqs = (uint32_t)feat[FEAT_DECODE_TOKENS],
@@ -172,6 +182,11 @@ static void on_token(void *ud, uint32_t i, double now)
 	}
 	q->last_token = now;
 	s->res->generated++;
+	for (uint32_t k = 0; k < s->nsens; k++) {
+		double d = s->dend[(size_t)q->worker * s->nsens + k];
+		if (q->generated == 1) q->dtok[k] = d;
+		q->dtok[s->nsens + k] = d;
+	}
 }
 
 static void on_done(void *ud, uint32_t i, double now)
@@ -202,6 +217,12 @@ static void complete(Sim *s, uint32_t i, double now)
 	r->cached_blocks += floor((double)q->cached / q->r.block);
 	r->output_tokens += q->r.output;
 	r->makespan = now;
+	for (uint32_t k = 0; k < s->nsens; k++) {
+		double d0 = q->dtok[k], d1 = q->dtok[s->nsens + k];
+		s->dsum_ttft[k] += d0;
+		if (q->r.output > 1) s->dsum_tpot[k] += (d1 - d0) / (q->r.output - 1);
+		s->dmakespan[k] = d1;
+	}
 	if (s->spec->obs.on_request) {
 		RequestRecord rec = {.id = q->r.id, .worker = q->worker, .session = q->r.session,
 			.turn = q->r.turn, .prompt = q->r.prompt, .output = q->r.output, .cached = q->cached,
@@ -221,7 +242,7 @@ static void step_done(Sim *s, uint32_t wi, double now)
 	s->ndone = 0;
 	worker_finish_step(&s->w[wi], s->reqs, now, &sink);
 	for (uint32_t k = 0; k < s->ndone; k++) complete(s, s->done[k], now);
-	start_step(s, wi, now);
+	start_step(s, wi, now, true);
 }
 
 /* ---------------------------------------------------------------- arrivals */
@@ -249,10 +270,14 @@ static void arrive(Sim *s, uint32_t slot, double now)
 	}
 	q->pages = page_ids(&q->r, s->spec->cache.page, &q->npages);
 	q->first_sched = q->first_token = q->last_token = NAN;
+	if (s->nsens) {
+		q->dtok = calloc(2 * s->nsens, sizeof *q->dtok);
+		if (!q->dtok) abort();
+	}
 	in_system(s, now, +1);
 	uint32_t wi = route(s);
 	worker_enqueue(&s->w[wi], s->reqs, slot);
-	start_step(s, wi, now);
+	start_step(s, wi, now, false);
 }
 
 static void pull(Sim *s)
@@ -360,6 +385,14 @@ static void summarise(Sim *s, double end)
 	r->energy = gpu_s * sp->idle_power + s->dyn_energy;
 	r->energy_per_token = r->output_tokens > 0 ? r->energy / r->output_tokens : NAN;
 	r->partial = s->in_system > 0 || s->have_next;
+	r->nsens = s->nsens;
+	for (uint32_t k = 0; k < s->nsens; k++) {
+		r->d_ttft_mean[k] = r->ttft.n ? s->dsum_ttft[k] / (double)r->ttft.n : NAN;
+		r->d_tpot_mean[k] = r->tpot.n ? s->dsum_tpot[k] / (double)r->tpot.n : NAN;
+		r->d_makespan[k] = s->dmakespan[k];
+		/* throughput = output tokens / makespan */
+		r->d_throughput[k] = -r->output_tokens / (T * T) * s->dmakespan[k];
+	}
 }
 
 bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err)
@@ -372,7 +405,9 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	s.w = calloc(s.nw, sizeof *s.w);
 	s.step_start = calloc(s.nw, sizeof *s.step_start);
 	s.steprec = calloc(s.nw, sizeof *s.steprec);
-	if (!s.w || !s.step_start || !s.steprec) abort();
+	s.nsens = spec->pool.nsens < SIM_MAX_SENS ? spec->pool.nsens : SIM_MAX_SENS;
+	s.dend = calloc((size_t)s.nw * (s.nsens ? s.nsens : 1), sizeof *s.dend);
+	if (!s.w || !s.step_start || !s.steprec || !s.dend) abort();
 	for (uint32_t k = 0; k < s.nw; k++) worker_init(&s.w[k], k, &spec->pool, &spec->cache);
 	evq_init(&s.q);
 	pull(&s);
@@ -385,11 +420,13 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 		if (s.reqs[i].state != RS_FREE) {
 			request_free(&s.reqs[i].r);
 			free(s.reqs[i].pages);
+			free(s.reqs[i].dtok);
 		}
 	for (uint32_t k = 0; k < s.nw; k++) worker_free(&s.w[k]);
 	free(s.w);
 	free(s.step_start);
 	free(s.steprec);
+	free(s.dend);
 	free(s.reqs);
 	free(s.freel);
 	free(s.done);

@@ -31,7 +31,9 @@ enum {
 /* What the cost function returns for an iteration, per GPU. */
 enum { COST_TIME, COST_FLOP, COST_BYTES, COST_NET_BYTES, SIM_NCOST };
 
-/* Computes out[SIM_NCOST] (s, FLOP, B, B) from feat[SIM_NFEAT]. */
+/* Computes out[SIM_NCOST] (s, FLOP, B, B) from feat[SIM_NFEAT], then, for
+ * a run with sensitivities, out[SIM_NCOST + k] = d(iteration time)/d(q_k)
+ * for k < nsens. */
 typedef void (*StepCostFn)(void *ud, const double *feat, double *out);
 
 typedef enum SchedPolicy { SCHED_FCFS, SCHED_LPM, SCHED_PRIORITY } SchedPolicy;
@@ -48,7 +50,10 @@ typedef struct PoolSpec {
 	double new_token_ratio;     /* decode-room reservation (SGLang init_new_token_ratio) */
 	StepCostFn cost;
 	void *cost_ud;
+	uint32_t nsens;             /* quantities the cost is differentiated by (<= SIM_MAX_SENS) */
 } PoolSpec;
+
+enum { SIM_MAX_SENS = 8 };
 
 typedef struct CacheSpec {
 	RadixPolicy policy;
@@ -134,6 +139,13 @@ typedef struct SimResult {
 	double energy, energy_per_token;           /* J, J per output token */
 	uint64_t generated;         /* tokens generated (= sum of outputs when complete) */
 	bool kv_overflow;           /* KV pool ever above capacity (a bug if true) */
+	/* Sensitivities: derivatives by each quantity q_k of the cost, along
+	 * the simulated schedule held fixed (same batches in the same order;
+	 * a step that follows another on its worker moves with it, a step
+	 * started by an arrival at an idle worker does not). */
+	uint32_t nsens;
+	double d_ttft_mean[SIM_MAX_SENS], d_tpot_mean[SIM_MAX_SENS];
+	double d_makespan[SIM_MAX_SENS], d_throughput[SIM_MAX_SENS];   /* throughput: output tok/s */
 } SimResult;
 
 /* Runs the simulation; false with *err (heap) on a source error or a

@@ -66,6 +66,7 @@ typedef struct SimReq {
 	RadixNode *lock;        /* locked end of its matched prefix, or NULL */
 	uint64_t admit_seq;
 	double first_sched, first_token, last_token, itl_max;
+	double *dtok;           /* sensitivities: d(first token)/dq_k, then d(last token)/dq_k */
 } SimReq;
 
 typedef struct Worker {

@@ -72,6 +72,48 @@ PY
 sed 's/  tp = 1/  tp = 1\n  step_time = 4 ms + batch.new_tokens * 20 us \/ 1 tok/' "$tmp/base.sgl" >"$tmp/st.sgl"
 check "a step_time formula of batch.* runs" sh -c "\"$SGLSIM\" run \"$tmp/st.sgl\" --json - | grep -q '\"completed\": 600'"
 
+# sensitivities: compiled derivatives along the schedule vs finite
+# differences of whole runs (a step of 1e-9 relative moves no event past
+# another, so the schedule stays the same)
+cat >"$tmp/fd.sgl" <<'SGL'
+import gpus
+import models
+param bw in 1 TB/s .. 10 TB/s
+gpu h100_var : h100_sxm { mem_bw = bw }
+deployment one {
+  model = llama31_8b
+  gpu = h100_var
+  max_running = 64
+}
+workload w {
+  requests = 400
+  arrival = poisson(6 req/s)
+  prompt = lognormal(median = 800 tok, sigma = 0.5)
+  output = uniform(10 tok, 200 tok)
+}
+simulate one with w { sensitivity = (gpu.mem_bw, model.hidden) }
+SGL
+for v in 3350000000000 3350000003350 3349999996650; do
+	"$SGLSIM" run -D "bw=$v B/s" "$tmp/fd.sgl" --json "$tmp/fd_$v.json" >/dev/null 2>&1
+done
+check "sensitivities match finite differences of two simulations" py "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+d0, p, m = (json.load(open(f"{t}/fd_{v}.json")) for v in (3350000000000, 3350000003350, 3349999996650))
+s = d0["sensitivity"]["gpu.mem_bw"]
+assert d0["sensitivity_note"].startswith("derivatives along the simulated schedule")
+assert s["value"] == 3.35e12, s
+for fig, key in (("ttft", "d_ttft_mean"), ("tpot", "d_tpot_mean")):
+    fd = (p[fig]["mean"] - m[fig]["mean"]) / 6700.0
+    assert abs(s[key] - fd) <= 1e-4 * abs(fd), (fig, s[key], fd)
+fd = (p["makespan"] - m["makespan"]) / 6700.0
+assert abs(s["d_makespan"] - fd) <= 1e-4 * abs(fd), (s["d_makespan"], fd)
+assert d0["sensitivity"]["model.hidden"]["d_ttft_mean"] > 0
+PY
+check "--sensitivity on the command line" sh -c "\"$SGLSIM\" run \"$tmp/base.sgl\" --sensitivity gpu.mem_bw,gpu.flops.bf16 | grep -q 'gpu.flops.bf16'"
+check "a sensitivity must be a numeric field" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/base.sgl\" --sensitivity 'gpu.mem_bw * 2' 2>\"$tmp/err\" >/dev/null && grep -q 'a sensitivity quantity is a numeric field' \"$tmp/err\""
+
 # the scenario shape of the issue, as written (the trace beside the file)
 if [ -r "$data/mooncake-fast25/traces/conversation_trace.jsonl" ]; then
 	mkdir -p "$tmp/shape"

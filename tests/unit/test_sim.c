@@ -233,3 +233,36 @@ Test(sim, horizon_stops_a_run_partially)
 	cr_expect_lt(r.completed, 5000);
 	cr_expect(r.makespan <= 10);
 }
+
+/* d(time)/d(per_token) = new tokens: the sensitivity of the figures to the
+ * per-token cost must match finite differences of two whole runs (the
+ * schedule does not change for so small a step). */
+static void meter_cost_sens(void *ud, const double *feat, double *out)
+{
+	meter_cost(ud, feat, out);
+	out[SIM_NCOST] = feat[FEAT_NEW_TOKENS];
+}
+
+Test(sim, sensitivities_match_finite_differences)
+{
+	const double c = 3e-6, h = 1e-12;
+	Meter m0 = {.step = 0.004, .per_token = c}, mp = {.step = 0.004, .per_token = c + h},
+	      mm = {.step = 0.004, .per_token = c - h};
+	SimSpec s0 = spec_of(&m0, 2, 32, 1e6), sp = spec_of(&mp, 2, 32, 1e6), sm = spec_of(&mm, 2, 32, 1e6);
+	s0.pool.cost = meter_cost_sens;
+	s0.pool.nsens = 1;
+	WorkloadSpec ws = poisson_of(12, 1500, 0, 0);
+	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 700, .b = 0.6};
+	ws.output = (DistSpec){.kind = DIST_UNIFORM, .a = 2, .b = 200};
+	SimResult r0 = run(&s0, &ws), rp = run(&sp, &ws), rm = run(&sm, &ws);
+	cr_assert_eq(rp.iterations, rm.iterations, "the schedule changed");
+	struct { const char *what; double d, fd; } f[] = {
+		{"ttft", r0.d_ttft_mean[0], (rp.ttft.mean - rm.ttft.mean) / (2 * h)},
+		{"tpot", r0.d_tpot_mean[0], (rp.tpot.mean - rm.tpot.mean) / (2 * h)},
+		{"makespan", r0.d_makespan[0], (rp.makespan - rm.makespan) / (2 * h)},
+		{"throughput", r0.d_throughput[0], (rp.throughput_output - rm.throughput_output) / (2 * h)},
+	};
+	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+		cr_expect(fabs(f[k].d - f[k].fd) <= 1e-3 * fabs(f[k].fd) && f[k].fd != 0,
+			  "d %s: %g, finite differences %g", f[k].what, f[k].d, f[k].fd);
+}
