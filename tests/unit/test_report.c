@@ -22,6 +22,8 @@ static SimResult sample_result(void)
 	r.arrived = 2000;
 	r.completed = 1990;
 	r.retractions = 7;
+	r.rejected = 3;
+	r.block_hit_rate = 0.375;
 	r.events = 123456;
 	r.iterations = 4321;
 	r.workers = 4;
@@ -223,6 +225,8 @@ Test(report_json, every_field_lands_under_its_key)
 	expect_int(j, "requests.arrived", 2000);
 	expect_int(j, "requests.completed", 1990);
 	expect_int(j, "requests.retractions", 7);
+	expect_int(j, "requests.rejected", 3);
+	cr_expect_eq(json_real_value(at(at(j, "cache"), "block_hit_rate")), 0.375);
 	const struct {
 		const char *key;
 		const Summary *s;
@@ -291,14 +295,14 @@ Test(report_json, keys_in_the_documented_order)
 		"little", "sim", "sensitivity", "sensitivity_note",
 	};
 	expect_keys(j, top, N(top), "top level");
-	static const char *const req[] = { "arrived", "completed", "retractions" };
+	static const char *const req[] = { "arrived", "completed", "retractions", "rejected" };
 	expect_keys(at(j, "requests"), req, N(req), "requests");
 	static const char *const sum[] = { "mean", "p50", "p90", "p99", "max" };
 	expect_keys(at(j, "ttft"), sum, N(sum), "ttft");
 	expect_keys(at(j, "queue"), sum, N(sum), "queue");
 	static const char *const thr[] = { "input", "output", "total", "requests" };
 	expect_keys(at(j, "throughput"), thr, N(thr), "throughput");
-	static const char *const cache[] = { "hit_rate", "prompt_tokens", "cached_tokens" };
+	static const char *const cache[] = { "hit_rate", "prompt_tokens", "cached_tokens", "block_hit_rate" };
 	expect_keys(at(j, "cache"), cache, N(cache), "cache");
 	static const char *const kv[] = { "capacity_tokens", "peak", "mean", "overflow" };
 	expect_keys(at(j, "kv"), kv, N(kv), "kv");
@@ -724,7 +728,9 @@ Test(report_table, shows_the_key_figures_within_80_columns)
 	cr_expect_not_null(strstr(buf, "3.12 J per output token"), "%s", buf);
 	cr_expect(find_line(text, "partial: stopped at the horizon", buf, sizeof buf), "%s", text);
 	cr_expect_not(find_line(text, "sensitivity", buf, sizeof buf), "%s", text);
-	cr_expect_not(find_line(text, "warning", buf, sizeof buf), "%s", text);
+	cr_expect(find_line(text, "warning", buf, sizeof buf), "%s", text);
+	cr_expect_not_null(strstr(buf, "3 requests larger than the KV pool were rejected"), "%s", buf);
+	cr_expect_null(strstr(text, "above capacity"), "%s", text);
 	free(text);
 }
 
