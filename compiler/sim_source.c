@@ -110,6 +110,18 @@ const char *sim_path(SimRead *r, AstNode *str)
 	return file;
 }
 
+/* A runtime error text "PATH[:LINE]: error: WHAT" reported at the .sgl
+ * span that names the file: "FILE.sgl:L:C: error: PATH[:LINE]: WHAT". */
+static void file_error(SimRead *r, Span at, const char *err)
+{
+	const char *tag = err ? strstr(err, ": error: ") : NULL;
+	r->ok = false;
+	if (tag)
+		diag_error(r->s->d, at, "%.*s: %s", (int)(tag - err), err, tag + strlen(": error: "));
+	else
+		diag_error(r->s->d, at, "%s", err ? err : "cannot read the file");
+}
+
 /* ---------------------------------------------------------------- specs */
 
 static bool read_dist(SimRead *r, const Value *w, const char *field, DistSpec *d)
@@ -152,8 +164,7 @@ static bool read_dist(SimRead *r, const Value *w, const char *field, DistSpec *d
 			return false;
 		}
 		if (!workload_load_empirical(d, sim_path(r, fa), ca->name, &err)) {
-			r->ok = false;
-			diag_error(r->s->d, call->span, "%s", err);
+			file_error(r, call->span, err);
 			free(err);
 			return false;
 		}
@@ -279,8 +290,7 @@ static bool open_trace(SimSource *src, SimRead *r, const Value *w, AstNode *call
 	char *err = NULL;
 	src->tr = trace_open(&ts, &err);
 	if (!src->tr) {
-		r->ok = false;
-		diag_error(r->s->d, fa->span, "%s", err ? err : "cannot open the trace");
+		file_error(r, fa->span, err);
 		free(err);
 		return false;
 	}

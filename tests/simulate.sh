@@ -68,6 +68,18 @@ x = [e for e in t["traceEvents"] if e.get("ph") == "X"]
 assert len(x) == d["sim"]["iterations"], (len(x), d["sim"]["iterations"])
 PY
 
+# two statements: a JSON array in order, numbered CSV files
+{ cat "$tmp/base.sgl"; echo 'simulate one with w { seed = 9 }'; } >"$tmp/two.sgl"
+"$SGLSIM" run "$tmp/two.sgl" --json "$tmp/two.json" --csv "$tmp/two.csv" >/dev/null 2>&1
+check "several simulate statements give a JSON array, in order" py "$tmp/two.json" "$tmp/a.json" <<'PY'
+import json, sys
+two = json.load(open(sys.argv[1])); one = json.load(open(sys.argv[2]))
+assert isinstance(two, list) and len(two) == 2
+assert two[0] == one, "the first statement differs from the same run alone"
+assert two[1]["seed"] == 9 and two[1]["ttft"] != one["ttft"]
+PY
+check "... and numbered CSV files" sh -c "[ -s \"$tmp/two.csv\" ] && [ -s \"$tmp/two.2.csv\" ]"
+
 # a step_time formula of the batch replaces the law
 sed 's/  tp = 1/  tp = 1\n  step_time = 4 ms + batch.new_tokens * 20 us \/ 1 tok/' "$tmp/base.sgl" >"$tmp/st.sgl"
 check "a step_time formula of batch.* runs" sh -c "\"$SGLSIM\" run \"$tmp/st.sgl\" --json - | grep -q '\"completed\": 600'"
@@ -179,4 +191,35 @@ sed 's/  tp = 1/  tp = tpp/; s/^import models/import models\nparam tpp in {1, 2}
 check "a free param must be bound" sh -c \
 	"! \"$SGLSIM\" run \"$tmp/free.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'needs a value' \"$tmp/err\""
 check "... and -D binds it" sh -c "\"$SGLSIM\" run -D tpp=2 \"$tmp/free.sgl\" | grep -q '2 GPUs'"
+printf 'workload m = trace("missing.csv", format = azure)\nsimulate one with m\n' >>"$tmp/big.sgl"
+sed -e '/^simulate one with w$/d' -e 's/llama31_405b/llama31_8b/' "$tmp/big.sgl" >"$tmp/missing.sgl"
+check "a missing trace is an error at the trace() call" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/missing.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'missing.sgl:[0-9]*:[0-9]*: error: .*missing.csv: cannot open' \"$tmp/err\""
+
+# empirical lengths from a CSV file beside the scenario
+printf 'p,o\n100,10\n2000,300\n700,50\n' >"$tmp/lengths.csv"
+sed -e 's/prompt = clamp(.*/prompt = empirical("lengths.csv", "p")/' -e 's/output = uniform(.*/output = empirical("lengths.csv", "o")/' \
+	"$tmp/base.sgl" >"$tmp/emp.sgl"
+check "empirical() lengths come from the CSV column" py "$tmp/emp.sgl" "$SGLSIM" <<'PY'
+import json, subprocess, sys
+d = json.loads(subprocess.run([sys.argv[2], "run", sys.argv[1], "--json", "-"], capture_output=True, text=True, check=True).stdout)
+n = d["requests"]["completed"]
+mean_out = d["tokens"]["output"] / n
+assert n == 600 and 10 <= mean_out <= 300 and abs(mean_out - 120) < 20, mean_out
+PY
+sed -e 's/x/x/' "$tmp/emp.sgl" | sed 's/"p")/"nope")/' >"$tmp/emp_bad.sgl"
+check "empirical() of a missing column names the file" sh -c \
+	"! \"$SGLSIM\" run \"$tmp/emp_bad.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q \"lengths.csv:1: no column 'nope'\" \"$tmp/err\""
+
+if [ -r "$data/sharegpt-sarathi/data/processed_traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv" ]; then
+	sg=$data/sharegpt-sarathi/data/processed_traces/sharegpt_8k_filtered_stats_llama2_tokenizer.csv
+	printf 'import gpus\nimport models\ndeployment one { model = llama31_8b; gpu = h100_sxm; replicas = 2 }\nworkload g = trace("%s", format = sharegpt_lengths, limit = 500) {\n  arrival = poisson(8 req/s)\n}\nsimulate one with g\n' "$sg" >"$tmp/sg.sgl"
+	check "ShareGPT lengths with Poisson arrivals" sh -c "\"$SGLSIM\" run \"$tmp/sg.sgl\" --json - | grep -q '\"completed\": 500'"
+	sed '/arrival = /d' "$tmp/sg.sgl" >"$tmp/sg_bad.sgl"
+	check "a trace without times needs an arrival process" sh -c \
+		"! \"$SGLSIM\" run \"$tmp/sg_bad.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'has no arrival times' \"$tmp/err\""
+else
+	ok "# SKIP no ShareGPT lengths in $data"
+	ok "# SKIP no ShareGPT lengths in $data"
+fi
 tap_done
