@@ -17,7 +17,9 @@
  *      larger than what is left of the chunk budget is chunked over several
  *      iterations, one chunked request at a time;
  *   3. the batch: every running decode plus the admitted prefill chunks,
- *      mixed in one iteration, with its features (sim.h FEAT_*).
+ *      mixed in one iteration (SGLang with --enable-mixed-chunk; its
+ *      default prefill-only batches are not modelled), with its features
+ *      (sim.h FEAT_*).
  * worker_finish_step applies the iteration: chunks advance, requests whose
  * prefill completes emit their first token, decodes emit one token each.
  *
