@@ -72,6 +72,7 @@ static const char *usage_run =
 	"                    (e.g. gpu.mem_bw,gpu.flops.bf16) along the schedule\n"
 	"  --jit MODE        auto (default), always or never: compile step costs\n"
 	"                    to machine code (results are identical either way)\n"
+	"  --placement       print which node and GPUs each worker runs on\n"
 	"  --no-progress     no progress line on stderr during long simulations\n"
 	"  -h, --help        show this help\n";
 
@@ -349,6 +350,8 @@ static int cli(int argc, char **argv, DriverOpts *op)
 				return usage_error(usage, "--jit takes auto, always or never, not '%s'", so.jit);
 		} else if (usage == usage_run && !strcmp(a, "--sensitivity") && i + 1 < argc) {
 			so.sensitivity = argv[++i];
+		} else if (usage == usage_run && !strcmp(a, "--placement")) {
+			so.placement = true;
 		} else if (usage == usage_run && !strcmp(a, "--no-progress")) {
 			so.progress = false;
 		} else if (usage == usage_run && !strcmp(a, "--seed") && i + 1 < argc) {

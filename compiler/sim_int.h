@@ -37,4 +37,18 @@ AstNode *sim_call_arg(AstNode *call, int i, const char *name);
 AstNode *sim_field_call(SimRead *r, const Value *v, const char *what, Module **m);
 /* A path named in module m's file, relative to that file's folder. */
 const char *sim_path(SimRead *r, AstNode *str);
+
+/* sim_deploy.c.  An expression of the simulator's stdlib (metrics.sgl),
+ * parsed and checked there, with `batch` bound when asked; its value. */
+AstNode *sim_lib_expr(SimRead *r, const char *text, bool batch);
+double sim_lib_num(SimRead *r, const char *text);
+/* Where the workers run: worker k (colocated or prefill workers first,
+ * then decode workers) on node node_of[k], GPUs first_gpu[k] .. +gpus. */
+typedef struct SimPlacement {
+	uint32_t nworkers, nodes, gpus_per_node;
+	uint32_t *node_of, *first_gpu;   /* in the sema arena */
+} SimPlacement;
+/* Reads the deployment into sp (pools, cache, router, placement, KV
+ * transfers, prices); false after reporting. */
+bool sim_deploy_read(SimRead *r, SimSpec *sp, SimPlacement *pl);
 #endif

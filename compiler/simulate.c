@@ -68,44 +68,10 @@ static void step_cost_free(StepCost *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* ---------------------------------------------------------------- library */
-
-/* An expression of the simulator's stdlib (metrics.sgl), parsed and
- * checked in that module. */
-static AstNode *lib_expr(SimRead *r, const char *text, bool batch)
-{
-	Program *p = r->s->prog;
-	if (!p->simlib) {
-		r->ok = false;
-		diag_error(r->s->d, r->at, "the stdlib module 'metrics' is not available to simulate with");
-		return NULL;
-	}
-	uint32_t f = source_add(&p->sources, "<simulate>", NULL, text, strlen(text));
-	AstNode *e = parse_expr(r->s->ar, r->s->d, f);
-	Dim d;
-	if (!e || !sema_check_expr_in(r->s, p->simlib, e, batch, &d)) {
-		r->ok = false;
-		return NULL;
-	}
-	return e;
-}
-
-static double lib_num(SimRead *r, const char *text)
-{
-	AstNode *e = lib_expr(r, text, false);
-	if (!e) return NAN;
-	EvalEnv env = {.sema = r->s, .mod = r->s->prog->simlib, .ctx = r->ctx};
-	Value v = value_eval(&env, e);
-	if (v.k == V_NUM) return v.num;
-	r->ok = false;
-	diag_error(r->s->d, r->at, "simulate cannot compute %s: %s", text,
-		   v.k == V_NONE && v.str ? v.str : "not a number");
-	return NAN;
-}
-
 /* The cost DAG: time (override or law), FLOP, bytes, link bytes, and the
  * time's derivative by each sensitivity quantity. */
-static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode, const SensVar *sv, int nsv)
+static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode, const SensVar *sv, int nsv,
+			 const char *side, const Value *sidev)
 {
 	memset(c, 0, sizeof *c);
 	Dag g;
@@ -119,17 +85,18 @@ static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode, const Sen
 	}
 	L.vars = vars;
 	L.nvars = nsv;
-	static const char *const laws[SIM_NCOST] = {
-		"batch_step_time(deployment)", "sim_step_flop(deployment)",
-		"sim_step_bytes(deployment)", "sim_step_net_bytes(deployment)"};
+	static const char *const fns[SIM_NCOST] = {
+		"batch_step_time", "sim_step_flop", "sim_step_bytes", "sim_step_net_bytes"};
+	const char *laws[SIM_NCOST];
+	for (int k = 0; k < SIM_NCOST; k++) laws[k] = arena_printf(r->s->ar, "%s(%s)", fns[k], side);
 	NodeId roots[SIM_NCOST + SIM_MAX_SENS];
-	FieldSource over = value_field_source(r->s, &r->ctx[REC_deployment], "step_time");
+	FieldSource over = value_field_source(r->s, sidev, "step_time");
 	bool ok = true;
 	for (int k = 0; k < SIM_NCOST && ok; k++) {
 		if (k == COST_TIME && over.expr) {
-			roots[k] = lower_field_formula(&L, &r->ctx[REC_deployment], "step_time");
+			roots[k] = lower_field_formula(&L, sidev, "step_time");
 		} else {
-			AstNode *e = lib_expr(r, laws[k], true);
+			AstNode *e = sim_lib_expr(r, laws[k], true);
 			roots[k] = e ? lower_expr(&L, r->s->prog->simlib, e) : NODE_NONE;
 		}
 		if (roots[k] == NODE_NONE) {
@@ -172,93 +139,6 @@ static bool compile_cost(SimRead *r, StepCost *c, const char *jitmode, const Sen
 	return ok;
 }
 
-/* ---------------------------------------------------------------- spec */
-
-static SchedPolicy sched_policy(const char *w)
-{
-	if (w && !strcmp(w, "lpm")) return SCHED_LPM;
-	if (w && !strcmp(w, "priority")) return SCHED_PRIORITY;
-	return SCHED_FCFS;
-}
-
-static void read_cache(SimRead *r, SimSpec *sp)
-{
-	const Value *d = &r->ctx[REC_deployment];
-	Value c = sim_rec(r, d, "cache");
-	sp->cache.policy = RADIX_LRU;
-	sp->cache.page = 16;
-	if (c.k != V_REC) return;
-	const char *pol = sim_word(r, &c, "policy");
-	sp->cache.policy = pol && !strcmp(pol, "lfu") ? RADIX_LFU : pol && !strcmp(pol, "none") ? RADIX_NONE : RADIX_LRU;
-	double page = sim_num(r, &c, "page", false, 16);
-	if (r->ok && (page < 1 || page != floor(page) || page > 1e6)) {
-		r->ok = false;
-		diag_error(r->s->d, r->at, "the cache page must be a whole number of tokens from 1 to 1000000 (got %g)", page);
-	}
-	sp->cache.page = r->ok ? (uint32_t)page : 16;
-	const char *cap = sim_word(r, &c, "capacity");
-	if (cap && !strcmp(cap, "unlimited")) sp->cache.unlimited = true;
-	else if (!cap) sp->cache.capacity = sim_num(r, &c, "capacity", false, 0);
-}
-
-static bool read_spec(SimRead *r, SimSpec *sp, double *kv_tokens)
-{
-	const Value *d = &r->ctx[REC_deployment];
-	const char *mode = sim_word(r, d, "mode");
-	if (mode && !strcmp(mode, "disaggregated")) {
-		diag_error(r->s->d, r->at, "simulate runs colocated deployments in this release; "
-			   "prefill/decode disaggregation comes with the next one");
-		return r->ok = false;
-	}
-	if (r->ctx[REC_gpu].k != V_REC || r->ctx[REC_model].k != V_REC) {
-		diag_error(r->s->d, r->at, "deployment '%s' needs a model and a gpu (or a cluster) to simulate",
-			   d->rec->name ? d->rec->name : "");
-		return r->ok = false;
-	}
-	PoolSpec *p = &sp->pool;
-	p->replicas = (uint32_t)sim_num(r, d, "replicas", false, 1);
-	p->gpus_per_worker = (uint32_t)(sim_num(r, d, "tp", false, 1) * sim_num(r, d, "dp", false, 1));
-	p->chunk_size = sim_num(r, d, "chunk_size", false, 0);
-	p->max_prefill_tokens = sim_num(r, d, "max_prefill_tokens", false, 0);
-	p->max_running = (uint32_t)sim_num(r, d, "max_running", false, 1);
-	p->new_token_ratio = sim_num(r, d, "new_token_ratio", false, 0.7);
-	p->policy = sched_policy(sim_word(r, d, "schedule_policy"));
-	read_cache(r, sp);
-	Value rt = sim_rec(r, d, "router");
-	const char *route = rt.k == V_REC ? sim_word(r, &rt, "policy") : NULL;
-	if (route && strcmp(route, "round_robin") && strcmp(route, "shortest_queue")) {
-		diag_error(r->s->d, r->at, "router policy '%s' comes with the next release; "
-			   "simulate routes round_robin or shortest_queue", route);
-		return r->ok = false;
-	}
-	sp->route = route && !strcmp(route, "shortest_queue") ? ROUTE_SHORTEST_QUEUE : ROUTE_ROUND_ROBIN;
-	*kv_tokens = floor(lib_num(r, "sim_kv_tokens(deployment)"));
-	if (r->ok && !(*kv_tokens >= 1)) {
-		double mem = lib_num(r, "gpu.mem * deployment.mem_fraction");
-		double wts = lib_num(r, "weights_per_gpu(deployment)");
-		double act = lib_num(r, "activation_bytes(deployment)");
-		diag_error(r->s->d, r->at,
-			   "the model does not fit: gpu.mem x mem_fraction = %.2f GiB per GPU, weights / tp = %.2f GiB "
-			   "and activations %.2f GiB leave no room for the KV cache", mem / 1073741824.0,
-			   wts / 1073741824.0, act / 1073741824.0);
-		return r->ok = false;
-	}
-	p->kv_tokens = *kv_tokens;
-	Value slo = sim_rec(r, &r->ctx[REC_workload], "slo");
-	sp->slo_ttft = sp->slo_tpot = INFINITY;
-	if (slo.k == V_REC) {
-		sp->slo_ttft = sim_num(r, &slo, "ttft", true, INFINITY);
-		sp->slo_tpot = sim_num(r, &slo, "tpot", true, INFINITY);
-	}
-	const Value *g = &r->ctx[REC_gpu];
-	sp->gpu_cost_per_s = sim_num(r, g, "cost", true, 0);
-	sp->tdp = sim_num(r, g, "tdp", true, 0);
-	sp->idle_power = sim_num(r, g, "idle_power", true, 0);
-	sp->peak_bw = sim_num(r, g, "mem_bw", false, 1);
-	sp->peak_flops = lib_num(r, "sim_peak_flops()");
-	sp->peak_net = lib_num(r, "gpu.nvlink.bw");
-	return r->ok;
-}
 
 /* "gpu.flops.bf16" for a chain of field reads. */
 static bool path_text(Buf *b, AstNode *e)
@@ -340,6 +220,21 @@ static void read_options(SimRead *r, Module *m, AstNode *stmt, uint64_t *seed, d
 		double v = sim_expr_num(r, m, e->a, e->name);
 		if (!strcmp(e->name, "seed")) *seed = (uint64_t)v;
 		else if (!strcmp(e->name, "horizon")) *horizon = v;
+	}
+}
+
+/* --placement: which GPUs each worker runs on. */
+static void print_placement(FILE *out, const SimSpec *sp, const SimPlacement *pl)
+{
+	fprintf(out, "placement    %u workers on %u node%s of %u GPUs\n", pl->nworkers, pl->nodes,
+		pl->nodes == 1 ? "" : "s", pl->gpus_per_node);
+	for (uint32_t k = 0; k < pl->nworkers; k++) {
+		bool dec = k >= sp->pool.replicas;
+		const PoolSpec *p = dec ? &sp->decode : &sp->pool;
+		const char *role = p->role == ROLE_PREFILL ? "prefill" : p->role == ROLE_DECODE ? "decode" : "worker";
+		uint32_t first = pl->first_gpu[k], g = p->gpus_per_worker;
+		fprintf(out, "  %-8s %3u  node %u, GPUs %u-%u\n", role, dec ? k - sp->pool.replicas : k,
+			pl->node_of[k], first % pl->gpus_per_node, first % pl->gpus_per_node + (g < pl->gpus_per_node ? g : pl->gpus_per_node) - 1);
 	}
 }
 
@@ -452,7 +347,7 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	SimRead r = {.s = s, .ctx = ctx, .at = stmt->span, .ok = true};
 
 	SimSpec sp = {.horizon = INFINITY};
-	double kv = 0;
+	SimPlacement pl = {0};
 	uint64_t seed = (uint64_t)sim_num(&r, &ctx[REC_workload], "seed", false, 1);
 	SensVar sv[SIM_MAX_SENS];
 	int nsv = 0;
@@ -461,20 +356,33 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	if (o && o->have_seed) seed = o->seed;
 	sp.seed = seed;
 	sp.pool.nsens = (uint32_t)nsv;
-	StepCost cost = {0};
-	if (!r.ok || !read_spec(&r, &sp, &kv) ||
-	    !compile_cost(&r, &cost, o && o->jit ? o->jit : "auto", sv, nsv)) {
-		step_cost_free(&cost);
-		return false;
+	StepCost cost[2] = {{0}};
+	const char *jit = o && o->jit ? o->jit : "auto";
+	bool ok = r.ok && sim_deploy_read(&r, &sp, &pl);
+	if (ok && sp.disaggregated && nsv) {
+		diag_error(s->d, stmt->span, "sensitivities are computed for colocated deployments only "
+			   "(the transfers of a disaggregated one do not follow the schedule's chain)");
+		ok = false;
 	}
-	sp.pool.cost = step_cost_eval;
-	sp.pool.cost_ud = &cost;
-	SimSource src;
-	if (!sim_source_open(&src, &r, sp.cache.page, seed)) {
+	if (ok && sp.disaggregated) {
+		Value pv = sim_rec(&r, &ctx[REC_deployment], "prefill"), dv = sim_rec(&r, &ctx[REC_deployment], "decode");
+		ok = compile_cost(&r, &cost[0], jit, sv, nsv, "deployment.prefill", &pv) &&
+		     compile_cost(&r, &cost[1], jit, sv, nsv, "deployment.decode", &dv);
+	} else if (ok) {
+		ok = compile_cost(&r, &cost[0], jit, sv, nsv, "deployment", &ctx[REC_deployment]);
+	}
+	SimSource src = {0};
+	if (ok) ok = sim_source_open(&src, &r, sp.cache.page, seed);
+	if (!ok) {
 		sim_source_close(&src);
-		step_cost_free(&cost);
+		step_cost_free(&cost[0]);
+		step_cost_free(&cost[1]);
 		return false;
 	}
+	sp.pool.cost = sp.decode.cost = step_cost_eval;
+	sp.pool.cost_ud = &cost[0];
+	sp.decode.cost_ud = &cost[1];
+	if (o && o->placement) print_placement(out, &sp, &pl);
 	ReportMeta meta = {.deployment = stmt->name, .workload = stmt->kname,
 			   .model = ctx[REC_model].rec->name, .gpu = ctx[REC_gpu].rec->name, .seed = seed};
 	Obs obs = {.sp = &sp, .progress = o && o->progress && isatty(2)};
@@ -483,13 +391,13 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	FILE *tf = open_out(s, stmt->span, o ? o->trace : NULL, idx, "--trace");
 	if (obs.csv) report_csv_header(obs.csv);
 	if (tf) {
-		trace_writer_open(&obs.tw, tf, &meta, sp.pool.replicas);
+		trace_writer_open(&obs.tw, tf, &meta, sp.pool.replicas + (sp.disaggregated ? sp.decode.replicas : 0));
 		obs.tracing = true;
 	}
 	sp.obs = (SimObserver){obs_request, obs_step, &obs};
 	SimResult res;
 	char *err = NULL;
-	bool ok = sim_run(&sp, &src.rs, &res, &err);
+	ok = sim_run(&sp, &src.rs, &res, &err);
 	if (obs.progress && obs.steps >= 0x10000) fputs("\r\033[K", stderr);
 	if (obs.csv && obs.csv != stdout) fclose(obs.csv);
 	if (tf) {
@@ -497,7 +405,8 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 		if (tf != stdout) fclose(tf);
 	}
 	sim_source_close(&src);
-	step_cost_free(&cost);
+	step_cost_free(&cost[0]);
+	step_cost_free(&cost[1]);
 	if (!ok) {
 		/* source errors already read "PATH:LINE: error: ..." */
 		if (err && strstr(err, ": error: ")) fprintf(stderr, "%s\n", err), s->d->errors++;

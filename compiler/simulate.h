@@ -25,6 +25,7 @@ typedef struct SimOpts {
 	const char *sensitivity; /* --sensitivity q1,q2,... */
 	const char *jit;         /* auto | always | never */
 	bool progress;           /* a progress bar on stderr (when a TTY) */
+	bool placement;          /* --placement: print the workers' GPUs */
 } SimOpts;
 
 typedef struct SimSession {

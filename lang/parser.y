@@ -78,7 +78,7 @@ int yyparse(Parser *P);
 %token DOTDOT ".." EQ "==" NE "!=" LE "<=" GE ">="
 
 %type <node> item expr postfix primary arg default_opt block_opt domain
-%type <node> entry clause step_opt
+%type <node> entry entry_block clause step_opt
 %type <list> lines block entries args exprs idents_opt idents clauses clause_block
 %type <str> unit unit_opt
 
@@ -207,6 +207,8 @@ block_opt
 	| block			{ $$ = list_node(P, AST_ENTRY, @$, $1); }
 	;
 
+/* An entry that ends with a block needs no separator after its '}':
+ * `prefill { tp = 4 } decode { tp = 8 }` on one line. */
 block
 	: '{' entries '}'		{ $$ = $2; }
 	| '{' entries entry '}'		{ $$ = $2; ast_list_append(&$$, $3); }
@@ -217,13 +219,19 @@ entries
 	: %empty			{ $$ = (AstList){0}; }
 	| entries sep			{ $$ = $1; }
 	| entries entry sep		{ $$ = $1; ast_list_append(&$$, $2); }
+	| entries entry_block		{ $$ = $1; ast_list_append(&$$, $2); }
 	| entries error sep		{ $$ = $1; yyerrok; if (diags_stopped(P->diags)) YYABORT; }
 	;
 
 entry
-	: IDENT '=' expr block_opt
+	: IDENT '=' expr
+		{ $$ = N(ENTRY, @$); $$->name = $1; $$->nspan = @1; $$->a = $3; }
+	;
+
+entry_block
+	: IDENT '=' expr block
 		{ $$ = N(ENTRY, @$); $$->name = $1; $$->nspan = @1; $$->a = $3;
-		  if ($4) { $$->kids = $4->kids; $$->op = 1; } }
+		  $$->kids = $4.head; $$->op = 1; }
 	| IDENT block
 		{ $$ = list_node(P, AST_ENTRY, @$, $2); $$->name = $1; $$->nspan = @1; $$->op = 1; }
 	;

@@ -123,6 +123,15 @@ FieldSource value_field_source(Sema *s, const Value *rv, const char *name)
 		}
 		return src;
 	}
+	/* a prefill or decode block takes what it does not set from its
+	   deployment: `deployment { tp = 4; prefill { replicas = 2 } }` runs
+	   prefill workers of tp 4 */
+	if (kind == REC_pool && rv->depth >= 1) {
+		Value parent = *rv;
+		parent.depth--;
+		if (kind_at(&parent, parent.depth) == REC_deployment && schema_field(REC_deployment, name))
+			return value_field_source(s, &parent, name);
+	}
 	if (!f->deflt[0]) {
 		const char *owner = rv->rec->name ? rv->rec->name : schema_kind(rv->rec->kind)->name;
 		src.value = value_none(arena_printf(s->ar, "field '%s' of '%s' is not set", name, owner));

@@ -200,6 +200,48 @@ static json_t *sim_json(const SimResult *r)
 	put(o, "iterations", jcount(r->iterations));
 	put(o, "workers", jcount(r->workers));
 	put(o, "gpus", jcount(r->gpus));
+	put(o, "prefill_workers", jcount(r->prefill_workers));
+	put(o, "decode_workers", jcount(r->decode_workers));
+	return o;
+}
+
+/* Disaggregated runs: the KV transfers and the links they crossed. */
+static json_t *kv_transfer_json(const SimResult *r)
+{
+	json_t *o = new_object();
+	put(o, "transfers", jcount(r->transfers));
+	put(o, "tokens", jnum(r->kv_tokens_sent));
+	put(o, "bytes", jnum(r->kv_bytes_sent));
+	put(o, "time", summary_json(&r->transfer_time));
+	put(o, "wait", summary_json(&r->transfer_wait));
+	return o;
+}
+
+static json_t *links_json(const SimResult *r)
+{
+	json_t *a = json_array();
+	if (!a) abort();
+	for (uint32_t i = 0; i < r->nlinks; i++) {
+		const LinkStat *l = &r->links[i];
+		json_t *e = new_object();
+		put(e, "prefill_worker", jcount(l->worker));
+		put(e, "link", jstr(l->kind));
+		put(e, "between_nodes", json_boolean(l->inter));
+		put(e, "bandwidth", jnum(l->bw));
+		put(e, "bytes", jnum(l->bytes));
+		put(e, "busy", jnum(l->busy));
+		put(e, "utilization", jnum(l->utilization));
+		if (json_array_append_new(a, e)) abort();
+	}
+	return a;
+}
+
+static json_t *router_json(const SimResult *r)
+{
+	json_t *o = new_object();
+	put(o, "by_balance", jcount(r->routed_by_balance));
+	put(o, "by_cache", jcount(r->routed_by_cache));
+	put(o, "by_load", jcount(r->routed_by_load));
 	return o;
 }
 
@@ -250,6 +292,9 @@ static json_t *run_json(const ReportMeta *m, const SimResult *r)
 	put(o, "makespan", jnum(r->makespan));
 	put(o, "little", little_json(r));
 	put(o, "sim", sim_json(r));
+	put(o, "kv_transfer", kv_transfer_json(r));
+	put(o, "links", links_json(r));
+	put(o, "router", router_json(r));
 	if (m->nsens > 0 && m->sens) {
 		put(o, "sensitivity", sensitivity_json(m->sens, m->nsens));
 		put(o, "sensitivity_note",
@@ -421,6 +466,23 @@ static void figures_block(FILE *out, const SimResult *r)
 	     " GPUs", "simulated", r->events, r->iterations, r->workers, r->gpus);
 }
 
+/* Disaggregated runs: transfers and the busiest link. */
+static void transfer_block(FILE *out, const SimResult *r)
+{
+	if (!r->decode_workers) return;
+	line(out, "%-13s%" PRIu32 " prefill + %" PRIu32 " decode workers; %" PRIu64 " KV transfers, %s GB",
+	     "P/D", r->prefill_workers, r->decode_workers, r->transfers, fmt(r->kv_bytes_sent / 1e9).s);
+	line(out, "%-13smean %s, p99 %s; waiting for room mean %s, p99 %s", "transfers",
+	     fmt_time(r->transfer_time.mean).s, fmt_time(r->transfer_time.p99).s,
+	     fmt_time(r->transfer_wait.mean).s, fmt_time(r->transfer_wait.p99).s);
+	const LinkStat *busiest = NULL;
+	for (uint32_t i = 0; i < r->nlinks; i++)
+		if (!busiest || r->links[i].utilization > busiest->utilization) busiest = &r->links[i];
+	if (busiest)
+		line(out, "%-13s%" PRIu32 " used; busiest: prefill %" PRIu32 " over %s, %s", "links",
+		     r->nlinks, busiest->worker, name_or(busiest->kind, "?"), fmt_pct(busiest->utilization).s);
+}
+
 /* Width of the label column of sensitivity rows (after two spaces). */
 enum { SENS_LABEL = 18 };
 
@@ -461,6 +523,10 @@ void report_table(FILE *out, const ReportMeta *m, const SimResult *r)
 		     r->rejected);
 	latency_block(out, r);
 	figures_block(out, r);
+	transfer_block(out, r);
+	if (r->routed_by_balance + r->routed_by_cache + r->routed_by_load)
+		line(out, "%-13scache-aware: %" PRIu64 " by prefix match, %" PRIu64 " by load, %" PRIu64
+		     " rebalanced", "router", r->routed_by_cache, r->routed_by_load, r->routed_by_balance);
 	if (r->partial) put_line(out, "partial: stopped at the horizon");
 	if (m->nsens > 0 && m->sens) sensitivity_block(out, m);
 }

@@ -18,41 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "events.h"
-#include "stats.h"
-#include "worker.h"
+#include "sim_int.h"
 
-enum { FROM_SOURCE = 0, FOLLOW_UP = 1 };
-
-typedef struct Sim {
-	const SimSpec *spec;
-	RequestSource *src;
-	EventQueue q;
-	Worker *w;
-	uint32_t nw, rr;
-	SimReq *reqs;
-	uint32_t nreqs, capreqs;
-	uint32_t *freel;
-	uint32_t nfree, capfree;
-	uint32_t *done;          /* slots finished in the current step */
-	uint32_t ndone, capdone;
-	Request next;
-	bool have_next;
-	char *err;
-	Samples queue, ttft, tpot, e2e;
-	Hist itl;
-	uint64_t in_system;
-	double area, area_t;     /* integral of requests in system, up to area_t */
-	double *step_start;      /* per worker */
-	StepRecord *steprec;
-	double flop, bytes, net, dyn_energy, busy;
-	SimResult *res;
-	uint32_t nsens;
-	double *dend;            /* per worker x nsens: d(end of its current step)/dq */
-	double dsum_ttft[SIM_MAX_SENS], dsum_tpot[SIM_MAX_SENS], dmakespan[SIM_MAX_SENS];
-} Sim;
-
-static void push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
+void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -62,7 +30,7 @@ static void push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 	(*a)[(*n)++] = v;
 }
 
-static void fail(Sim *s, const char *fmt, double a, double b, double c)
+void sim_fail(Sim *s, const char *fmt, double a, double b, double c)
 {
 	if (s->err) return;
 	int n = snprintf(NULL, 0, fmt, a, b, c);
@@ -91,7 +59,7 @@ static void free_slot(Sim *s, uint32_t i)
 	free(q->pages);
 	free(q->dtok);
 	memset(q, 0, sizeof *q);
-	push_u32(&s->freel, &s->nfree, &s->capfree, i);
+	sim_push_u32(&s->freel, &s->nfree, &s->capfree, i);
 }
 
 /* Ids of the full pages of r's whole sequence, at `page` tokens each: the
@@ -130,17 +98,17 @@ static void in_system(Sim *s, double now, int delta)
 
 /* `chained`: the step follows the worker's previous one (it moves when
  * that one does); else an arrival woke an idle worker (it does not). */
-static void start_step(Sim *s, uint32_t wi, double now, bool chained)
+void sim_start_step(Sim *s, uint32_t wi, double now, bool chained)
 {
 	Worker *w = &s->w[wi];
 	if (w->busy || s->err) return;
 	double feat[SIM_NFEAT], cost[SIM_NCOST + SIM_MAX_SENS] = {0};
 	if (!worker_schedule(w, s->reqs, now, feat)) return;
-	const PoolSpec *p = &s->spec->pool;
+	const PoolSpec *p = w->pool;
 	p->cost(p->cost_ud, feat, cost);
 	double dur = cost[COST_TIME];
 	if (!(dur >= 0) || !isfinite(dur)) {
-		fail(s, "the iteration time is %g s at a batch of %g requests with %g prefill tokens: "
+		sim_fail(s, "the iteration time is %g s at a batch of %g requests with %g prefill tokens: "
 		     "step_time must be a finite, non-negative time", dur, feat[FEAT_BATCH_SIZE], feat[FEAT_PREFILL_TOKENS]);
 		return;
 	}
@@ -169,7 +137,7 @@ static void start_step(Sim *s, uint32_t wi, double now, bool chained)
 	evq_push(&s->q, now + dur, EV_STEP_DONE, wi, 0);
 }
 
-static void on_token(void *ud, uint32_t i, double now)
+void sim_on_token(void *ud, uint32_t i, double now)
 {
 	Sim *s = ud;
 	SimReq *q = &s->reqs[i];
@@ -192,13 +160,13 @@ static void on_token(void *ud, uint32_t i, double now)
 static void on_done(void *ud, uint32_t i, double now)
 {
 	Sim *s = ud;
-	push_u32(&s->done, &s->ndone, &s->capdone, i);
+	sim_push_u32(&s->done, &s->ndone, &s->capdone, i);
 }
 
 static int follow_up(Sim *s, uint32_t i, double now);
 
 /* A finished request: its figures, its session's next turn, its slot. */
-static void complete(Sim *s, uint32_t i, double now)
+void sim_complete(Sim *s, uint32_t i, double now)
 {
 	SimReq *q = &s->reqs[i];
 	SimResult *r = s->res;
@@ -238,24 +206,27 @@ static void complete(Sim *s, uint32_t i, double now)
 static void step_done(Sim *s, uint32_t wi, double now)
 {
 	if (s->spec->obs.on_step) s->spec->obs.on_step(s->spec->obs.ud, &s->steprec[wi]);
-	WorkerSink sink = {on_token, on_done, s};
+	WorkerSink sink = {sim_on_token, on_done, pd_handoff, s};
 	s->ndone = 0;
 	worker_finish_step(&s->w[wi], s->reqs, now, &sink);
-	for (uint32_t k = 0; k < s->ndone; k++) complete(s, s->done[k], now);
-	start_step(s, wi, now, true);
+	for (uint32_t k = 0; k < s->ndone; k++) sim_complete(s, s->done[k], now);
+	sim_start_step(s, wi, now, true);
+	if (s->w[wi].role == ROLE_DECODE) pd_pump(s, wi, now);
 }
 
 /* ---------------------------------------------------------------- arrivals */
 
-static uint32_t route(Sim *s)
+/* The router's view of the workers taking arrivals. */
+static uint32_t route(Sim *s, const SimReq *q, double now)
 {
-	if (s->spec->route == ROUTE_SHORTEST_QUEUE) {
-		uint32_t best = 0;
-		for (uint32_t k = 1; k < s->nw; k++)
-			if (s->w[k].outstanding < s->w[best].outstanding) best = k;
-		return best;
+	for (uint32_t k = 0; k < s->npre; k++) {
+		const Worker *w = &s->w[k];
+		s->load_tokens[k] = w->outstanding;
+		s->load_reqs[k] = w->nwaiting + w->nrunning;
+		s->load_kv[k] = worker_kv_fraction(w);
 	}
-	return s->rr++ % s->nw;
+	RouterLoad load = {s->npre, s->load_tokens, s->load_reqs, s->load_kv};
+	return router_pick(s->router, q->pages, q->npages, q->r.prompt, now, &load);
 }
 
 /* Takes ownership of r: routes it to a worker, or rejects it. */
@@ -263,7 +234,8 @@ static void arrive(Sim *s, uint32_t slot, double now)
 {
 	SimReq *q = &s->reqs[slot];
 	s->res->arrived++;
-	if ((double)q->r.prompt + q->r.output - 1 > s->spec->pool.kv_tokens) {
+	double need = (double)q->r.prompt + q->r.output - 1;
+	if (need > s->spec->pool.kv_tokens || (s->spec->disaggregated && need > s->spec->decode.kv_tokens)) {
 		s->res->rejected++;
 		free_slot(s, slot);
 		return;
@@ -275,9 +247,9 @@ static void arrive(Sim *s, uint32_t slot, double now)
 		if (!q->dtok) abort();
 	}
 	in_system(s, now, +1);
-	uint32_t wi = route(s);
+	uint32_t wi = route(s, q, now);
 	worker_enqueue(&s->w[wi], s->reqs, slot);
-	start_step(s, wi, now, false);
+	sim_start_step(s, wi, now, false);
 }
 
 static void pull(Sim *s)
@@ -304,7 +276,7 @@ static void arrivals_due(Sim *s, double now)
 {
 	while (s->have_next && s->next.arrival <= now && !s->err) {
 		if (!(s->next.arrival >= 0) || !isfinite(s->next.arrival)) {
-			fail(s, "request arrival time %g s is not a finite time >= 0%.0g%.0g", s->next.arrival, 0, 0);
+			sim_fail(s, "request arrival time %g s is not a finite time >= 0%.0g%.0g", s->next.arrival, 0, 0);
 			return;
 		}
 		uint32_t slot = adopt(s, &s->next);
@@ -338,6 +310,7 @@ static bool handle(void *ud, const Event *e, EventQueue *q)
 	if (e->kind == EV_ARRIVAL && e->target == FROM_SOURCE) arrivals_due(s, q->now);
 	else if (e->kind == EV_ARRIVAL) arrive(s, (uint32_t)e->data, q->now);
 	else if (e->kind == EV_STEP_DONE) step_done(s, e->target, q->now);
+	else if (e->kind == EV_TRANSFER_DONE) pd_link_event(s, e->target, e->data, q->now);
 	return s->err == NULL;
 }
 
@@ -363,15 +336,17 @@ static void summarise(Sim *s, double end)
 	r->cache_hit_rate = r->prompt_tokens > 0 ? r->cached_tokens / r->prompt_tokens : 0;
 	r->block_hit_rate = r->prompt_blocks > 0 ? r->cached_blocks / r->prompt_blocks : 0;
 	r->kv_capacity = sp->pool.kv_tokens;
-	double used_area = 0;
+	double used_share = 0;
 	for (uint32_t k = 0; k < s->nw; k++) {
-		worker_account(&s->w[k], end);
-		used_area += s->w[k].used_area;
-		r->kv_peak = fmax(r->kv_peak, s->w[k].peak / sp->pool.kv_tokens);
-		r->retractions += s->w[k].retractions;
-		if (s->w[k].peak > sp->pool.kv_tokens * (1 + 1e-12)) r->kv_overflow = true;
+		Worker *w = &s->w[k];
+		double cap = w->pool->kv_tokens;
+		worker_account(w, end);
+		used_share += w->used_area / (cap * T);
+		r->kv_peak = fmax(r->kv_peak, w->peak / cap);
+		r->retractions += w->retractions;
+		if (w->peak > cap * (1 + 1e-12)) r->kv_overflow = true;
 	}
-	r->kv_mean = used_area / (sp->pool.kv_tokens * T * s->nw);
+	r->kv_mean = used_share / s->nw;
 	r->mean_in_system = s->area / T;
 	r->arrival_rate = (double)(r->arrived - r->rejected) / T;
 	double gpu_s = (double)r->gpus * T;
@@ -379,6 +354,8 @@ static void summarise(Sim *s, double end)
 	r->bw_util = s->bytes / (gpu_s * sp->peak_bw);
 	r->net_util = sp->peak_net > 0 ? s->net / (gpu_s * sp->peak_net) : 0;
 	r->busy = s->busy / (T * s->nw);
+	router_stats(s->router, &r->routed_by_balance, &r->routed_by_cache, &r->routed_by_load);
+	pd_summarise(s, r, T);
 	r->gpu_seconds = gpu_s;
 	r->cost = gpu_s * sp->gpu_cost_per_s;
 	r->cost_per_mtok = r->output_tokens > 0 ? r->cost / r->output_tokens * 1e6 : NAN;
@@ -399,22 +376,39 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 {
 	memset(out, 0, sizeof *out);
 	Sim s = {.spec = spec, .src = src, .res = out};
-	s.nw = spec->pool.replicas;
+	s.npre = spec->pool.replicas;
+	uint32_t ndec = spec->disaggregated ? spec->decode.replicas : 0;
+	s.nw = s.npre + ndec;
 	out->workers = s.nw;
-	out->gpus = s.nw * spec->pool.gpus_per_worker;
+	out->gpus = s.npre * spec->pool.gpus_per_worker + ndec * spec->decode.gpus_per_worker;
+	out->prefill_workers = spec->disaggregated ? s.npre : 0;
+	out->decode_workers = ndec;
 	s.w = calloc(s.nw, sizeof *s.w);
 	s.step_start = calloc(s.nw, sizeof *s.step_start);
 	s.steprec = calloc(s.nw, sizeof *s.steprec);
 	s.nsens = spec->pool.nsens < SIM_MAX_SENS ? spec->pool.nsens : SIM_MAX_SENS;
 	s.dend = calloc((size_t)s.nw * (s.nsens ? s.nsens : 1), sizeof *s.dend);
 	if (!s.w || !s.step_start || !s.steprec || !s.dend) abort();
-	for (uint32_t k = 0; k < s.nw; k++) worker_init(&s.w[k], k, &spec->pool, &spec->cache);
+	s.dcache = (CacheSpec){.policy = RADIX_NONE, .page = spec->cache.page};
+	for (uint32_t k = 0; k < s.nw; k++)
+		if (k < s.npre) worker_init(&s.w[k], k, &spec->pool, &spec->cache);
+		else worker_init(&s.w[k], k, &spec->decode, &s.dcache);
+	RouterSpec rs = spec->router;
+	rs.page = spec->cache.page;
+	rs.seed = spec->seed;
+	s.router = router_new(&rs, s.npre);
+	s.load_tokens = calloc(s.npre, sizeof *s.load_tokens);
+	s.load_kv = calloc(s.npre, sizeof *s.load_kv);
+	s.load_reqs = calloc(s.npre, sizeof *s.load_reqs);
+	if (!s.router || !s.load_tokens || !s.load_kv || !s.load_reqs) abort();
+	pd_init(&s);
 	evq_init(&s.q);
 	pull(&s);
 	if (s.have_next) evq_push(&s.q, fmax(0, s.next.arrival), EV_ARRIVAL, FROM_SOURCE, 0);
 	evq_run(&s.q, spec->horizon, handle, &s);
 	double end = s.err ? s.q.now : (evq_size(&s.q) ? spec->horizon : out->makespan);
 	if (!s.err) summarise(&s, isfinite(end) ? end : s.q.now);
+	else free(out->links), out->links = NULL, out->nlinks = 0;
 	if (s.have_next) request_free(&s.next);
 	for (uint32_t i = 0; i < s.nreqs; i++)
 		if (s.reqs[i].state != RS_FREE) {
@@ -423,6 +417,11 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 			free(s.reqs[i].dtok);
 		}
 	for (uint32_t k = 0; k < s.nw; k++) worker_free(&s.w[k]);
+	pd_free(&s);
+	router_free(s.router);
+	free(s.load_tokens);
+	free(s.load_kv);
+	free(s.load_reqs);
 	free(s.w);
 	free(s.step_start);
 	free(s.steprec);
@@ -441,4 +440,11 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 		return false;
 	}
 	return true;
+}
+
+void sim_result_free(SimResult *r)
+{
+	free(r->links);
+	r->links = NULL;
+	r->nlinks = 0;
 }

@@ -1,13 +1,22 @@
-/* sim.h -- the event-driven simulation of a colocated SGLang deployment.
+/* sim.h -- the event-driven simulation of an SGLang deployment, colocated
+ * or with prefill/decode disaggregation.
  *
  * A run: requests come from a RequestSource (a synthetic Workload or a
  * Trace), a router sends each to one of `replicas` workers (a TP group
- * each), and every worker runs SGLang's scheduler loop (sched.c): admit
+ * each), and every worker runs SGLang's scheduler loop (worker.c): admit
  * waiting requests in policy order under the chunk, prefill-token,
  * running-request and KV-pool budgets, run one iteration whose duration is
  * the compiled step-cost function at the batch's features, retract the
  * youngest requests when decode runs out of KV room.  The runtime knows no
  * formulas: the compiler hands it `cost`, a function pointer.
+ *
+ * Disaggregated (pd.c): prefill workers only prefill; a finished prefill
+ * waits in the transfer queue of a decode worker (chosen by the decode
+ * policy) until that worker reserves KV room for it and has fewer than
+ * max_inflight transfers running, then its KV crosses a shared link
+ * (link.h) while the prefill worker still holds it; when it lands, the
+ * first token is delivered (TTFT ends there, as SGLang reports it) and
+ * the request decodes on the decode worker.
  *
  * Time is in seconds, sizes in tokens, throughout.
  *
@@ -22,6 +31,7 @@
 #include <stdio.h>
 #include "radix.h"
 #include "request.h"
+#include "router.h"
 
 /* Features of one iteration, in the order of the `batch` record fields. */
 enum {
@@ -37,7 +47,7 @@ enum { COST_TIME, COST_FLOP, COST_BYTES, COST_NET_BYTES, SIM_NCOST };
 typedef void (*StepCostFn)(void *ud, const double *feat, double *out);
 
 typedef enum SchedPolicy { SCHED_FCFS, SCHED_LPM, SCHED_PRIORITY } SchedPolicy;
-typedef enum RoutePolicy { ROUTE_ROUND_ROBIN, ROUTE_SHORTEST_QUEUE } RoutePolicy;
+typedef enum WorkerRole { ROLE_COLOCATED, ROLE_PREFILL, ROLE_DECODE } WorkerRole;
 
 typedef struct PoolSpec {
 	uint32_t replicas;          /* workers */
@@ -51,7 +61,25 @@ typedef struct PoolSpec {
 	StepCostFn cost;
 	void *cost_ud;
 	uint32_t nsens;             /* quantities the cost is differentiated by (<= SIM_MAX_SENS) */
+	WorkerRole role;
 } PoolSpec;
+
+/* KV transfers of a disaggregated deployment.  A transfer between two
+ * workers moves over every GPU of the smaller group at once (each GPU
+ * sends its shard over its own link), so its bandwidth is the link's
+ * times min(gpus of the two workers); transfers out of one prefill worker
+ * over one kind of link share it. */
+typedef struct KvTransferSpec {
+	double bytes_per_token;     /* model.kv_bytes_per_token */
+	uint32_t max_inflight;      /* per decode worker */
+	double exposed;             /* share of a transfer's bytes sent after the
+				       prefill ends: 1, or 1 / layers when the KV
+				       goes layer by layer during the prefill */
+	bool send_cached;           /* also send the KV of the cached prefix */
+	double intra_bw, intra_latency;   /* a link inside a node, per GPU */
+	double inter_bw, inter_latency;   /* between nodes, per GPU */
+	const char *intra_name, *inter_name;
+} KvTransferSpec;
 
 enum { SIM_MAX_SENS = 8 };
 
@@ -94,9 +122,15 @@ typedef struct SimObserver {
 } SimObserver;
 
 typedef struct SimSpec {
-	PoolSpec pool;
+	PoolSpec pool;              /* colocated workers, or the prefill pool */
 	CacheSpec cache;
-	RoutePolicy route;
+	RouterSpec router;          /* requests to `pool` */
+	bool disaggregated;
+	PoolSpec decode;            /* disaggregated: the decode pool */
+	RoutePolicyKind decode_route;
+	KvTransferSpec kv;
+	const uint32_t *node_of;    /* node of each worker (prefill then decode);
+				       NULL: every worker on node 0 */
 	double horizon;             /* s; INFINITY for none */
 	double slo_ttft, slo_tpot;  /* s; INFINITY when not given */
 	/* prices and powers (per GPU), peaks (per GPU) for utilization */
@@ -106,6 +140,16 @@ typedef struct SimSpec {
 	uint64_t seed;              /* for the router's random stream */
 	SimObserver obs;
 } SimSpec;
+
+/* One link that carried KV transfers. */
+typedef struct LinkStat {
+	uint32_t worker;            /* the prefill worker sending over it */
+	bool inter;                 /* between nodes (else inside one) */
+	const char *kind;           /* the link's name, e.g. "ib_ndr" */
+	double bw;                  /* B/s, aggregated over the GPUs */
+	double bytes, busy;         /* B carried, s with a transfer moving */
+	double utilization;         /* bytes / (bw x makespan) */
+} LinkStat;
 
 /* Summary of one time figure over requests (s). */
 typedef struct Summary {
@@ -146,7 +190,19 @@ typedef struct SimResult {
 	uint32_t nsens;
 	double d_ttft_mean[SIM_MAX_SENS], d_tpot_mean[SIM_MAX_SENS];
 	double d_makespan[SIM_MAX_SENS], d_throughput[SIM_MAX_SENS];   /* throughput: output tok/s */
+	/* disaggregated runs */
+	uint32_t prefill_workers, decode_workers;
+	uint64_t transfers;
+	double kv_tokens_sent, kv_bytes_sent;
+	Summary transfer_time;      /* start of the transfer to its end, s */
+	Summary transfer_wait;      /* end of prefill to the start of the transfer, s */
+	uint32_t nlinks;
+	LinkStat *links;            /* nlinks, owned (sim_result_free) */
+	/* the request router (cache_aware: picks by rule) */
+	uint64_t routed_by_balance, routed_by_cache, routed_by_load;
 } SimResult;
+
+void sim_result_free(SimResult *r);
 
 /* Runs the simulation; false with *err (heap) on a source error or a
  * request that can never fit the pool. */

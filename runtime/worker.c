@@ -32,6 +32,7 @@ void worker_init(Worker *w, uint32_t id, const PoolSpec *pool, const CacheSpec *
 {
 	memset(w, 0, sizeof *w);
 	w->id = id;
+	w->role = pool->role;
 	w->pool = pool;
 	w->cache = cache;
 	w->tree_in_pool = !cache->unlimited;
@@ -93,7 +94,7 @@ void worker_enqueue(Worker *w, SimReq *reqs, uint32_t i)
 	q->state = RS_WAITING;
 	q->worker = w->id;
 	q->target = q->r.prompt;
-	w->outstanding += (double)q->r.prompt + q->r.output;
+	w->outstanding += (double)q->r.prompt + (w->role == ROLE_PREFILL ? 0 : q->r.output);
 	insert_waiting(w, reqs, i);
 }
 
@@ -367,11 +368,12 @@ bool worker_schedule(Worker *w, SimReq *reqs, double now, double *feat)
 	return w->busy;
 }
 
-/* A finished request's pages go into the tree; its own KV is released. */
-static void finish(Worker *w, SimReq *reqs, uint32_t i, double now)
+/* A finished request's pages (of its first `kv` tokens) go into the
+ * tree; its own KV is released. */
+static void cache_and_release(Worker *w, SimReq *reqs, uint32_t i, double now, uint32_t kv)
 {
 	SimReq *q = &reqs[i];
-	uint32_t n = (q->r.prompt + q->r.output - 1) / w->cache->page;
+	uint32_t n = kv / w->cache->page;
 	if (n > q->npages) n = q->npages;
 	/* release first: the pages that move into the tree never exceed the
 	   request's own KV, so usage never passes the pool on the way */
@@ -383,8 +385,55 @@ static void finish(Worker *w, SimReq *reqs, uint32_t i, double now)
 			if (w->tree_in_pool) set_used(w, w->used + (double)added * w->cache->page);
 		}
 	}
+}
+
+static void finish(Worker *w, SimReq *reqs, uint32_t i, double now)
+{
+	SimReq *q = &reqs[i];
+	cache_and_release(w, reqs, i, now, q->r.prompt + q->r.output - 1);
 	remove_running(w, i);
 	q->state = RS_DONE;
+}
+
+void worker_release_held(Worker *w, SimReq *reqs, uint32_t i, double now)
+{
+	worker_account(w, now);
+	cache_and_release(w, reqs, i, now, reqs[i].r.prompt);
+}
+
+bool worker_reserve(Worker *w, SimReq *reqs, uint32_t i, double tokens)
+{
+	SimReq *q = &reqs[i];
+	double room = w->pool->kv_tokens - w->used + evictable(w);
+	for (uint32_t k = 0; k < w->nrunning; k++) room -= still_needs(&reqs[w->running[k]], w->ratio);
+	if (w->nrunning >= w->pool->max_running) return false;
+	if (tokens + still_needs(q, w->ratio) > room && w->nrunning > 0) return false;
+	if (!make_room(w, tokens)) return false;
+	q->reserved = tokens;
+	set_used(w, w->used + tokens);
+	w->outstanding += (double)q->r.output - 1;
+	return true;
+}
+
+void worker_unreserve(Worker *w, SimReq *reqs, uint32_t i)
+{
+	SimReq *q = &reqs[i];
+	set_used(w, w->used - q->reserved);
+	w->outstanding -= (double)q->r.output - 1;
+	q->reserved = 0;
+}
+
+void worker_adopt(Worker *w, SimReq *reqs, uint32_t i)
+{
+	SimReq *q = &reqs[i];
+	q->worker = w->id;
+	q->priv = q->reserved;
+	q->reserved = 0;
+	q->lock = NULL;
+	q->state = RS_RUNNING;
+	q->target = q->prefilled = q->r.prompt;
+	q->admit_seq = w->admit_counter++;
+	push(&w->running, &w->nrunning, &w->caprunning, i);
 }
 
 void worker_finish_step(Worker *w, SimReq *reqs, double now, const WorkerSink *sink)
@@ -407,6 +456,14 @@ void worker_finish_step(Worker *w, SimReq *reqs, double now, const WorkerSink *s
 			emits = true;
 		}
 		if (!emits) continue;
+		if (w->role == ROLE_PREFILL) {
+			/* the first token goes out with the KV (pd.c) */
+			remove_running(w, i);
+			if (w->chunked == i) w->chunked = NONE_IDX;
+			q->state = RS_TRANSFER;
+			sink->handoff(sink->ud, i, now);
+			continue;
+		}
 		q->generated++;   /* its KV is computed by the next decode */
 		sink->token(sink->ud, i, now);
 		if (q->generated >= q->r.output) {

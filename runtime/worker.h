@@ -47,7 +47,7 @@
 #include "request.h"
 #include "sim.h"
 
-typedef enum ReqState { RS_FREE, RS_PENDING, RS_WAITING, RS_RUNNING, RS_DONE } ReqState;
+typedef enum ReqState { RS_FREE, RS_PENDING, RS_WAITING, RS_RUNNING, RS_TRANSFER, RS_DONE } ReqState;
 
 /* A request in flight (the simulator's table entry). */
 typedef struct SimReq {
@@ -69,10 +69,16 @@ typedef struct SimReq {
 	uint64_t admit_seq;
 	double first_sched, first_token, last_token, itl_max;
 	double *dtok;           /* sensitivities: d(first token)/dq_k, then d(last token)/dq_k */
+	/* disaggregated: the prefill worker keeps `priv`/`lock` until the
+	   transfer ends; the decode worker's reservation is `reserved` */
+	uint32_t dworker;       /* decode worker */
+	double reserved;
+	double handoff, xfer_start, xfer_tokens;
 } SimReq;
 
 typedef struct Worker {
 	uint32_t id;
+	WorkerRole role;
 	const PoolSpec *pool;
 	const CacheSpec *cache;
 	RadixTree *tree;
@@ -108,9 +114,22 @@ bool worker_schedule(Worker *w, SimReq *reqs, double now, double *feat);
 typedef struct WorkerSink {
 	void (*token)(void *ud, uint32_t i, double now);
 	void (*done)(void *ud, uint32_t i, double now);
+	/* a prefill worker's request whose prefill completed: it leaves the
+	   running batch, keeping its KV until worker_release_held */
+	void (*handoff)(void *ud, uint32_t i, double now);
 	void *ud;
 } WorkerSink;
 void worker_finish_step(Worker *w, SimReq *reqs, double now, const WorkerSink *sink);
+/* Disaggregation.  A prefill worker frees a handed-off request's KV once
+ * its transfer ended (its full prompt pages go into the tree). */
+void worker_release_held(Worker *w, SimReq *reqs, uint32_t i, double now);
+/* A decode worker reserves room for request i's `tokens` of KV (and the
+ * decode room it is expected to need); false when it has none now. */
+bool worker_reserve(Worker *w, SimReq *reqs, uint32_t i, double tokens);
+/* The transfer landed: request i joins the running batch as a decode. */
+void worker_adopt(Worker *w, SimReq *reqs, uint32_t i);
+/* A reservation given back (a request that ends at its first token). */
+void worker_unreserve(Worker *w, SimReq *reqs, uint32_t i);
 /* Moves the usage integral to `now`. */
 void worker_account(Worker *w, double now);
 /* KV pool tokens in use / capacity. */

@@ -292,7 +292,7 @@ Test(report_json, keys_in_the_documented_order)
 		"deployment", "workload", "model", "gpu", "seed", "partial", "requests",
 		"ttft", "tpot", "itl", "e2e", "queue", "throughput", "goodput", "slo_met",
 		"cache", "kv", "utilization", "cost", "energy", "tokens", "makespan",
-		"little", "sim", "sensitivity", "sensitivity_note",
+		"little", "sim", "kv_transfer", "links", "router", "sensitivity", "sensitivity_note",
 	};
 	expect_keys(j, top, N(top), "top level");
 	static const char *const req[] = { "arrived", "completed", "retractions", "rejected" };
@@ -316,7 +316,8 @@ Test(report_json, keys_in_the_documented_order)
 	expect_keys(at(j, "tokens"), tok, N(tok), "tokens");
 	static const char *const little[] = { "mean_in_system", "arrival_rate" };
 	expect_keys(at(j, "little"), little, N(little), "little");
-	static const char *const sim[] = { "events", "iterations", "workers", "gpus" };
+	static const char *const sim[] = { "events", "iterations", "workers", "gpus",
+					   "prefill_workers", "decode_workers" };
 	expect_keys(at(j, "sim"), sim, N(sim), "sim");
 	static const char *const sens[] = { "gpu.mem_bw", "pool.chunk_size" };
 	json_t *s = json_object_get(j, "sensitivity");

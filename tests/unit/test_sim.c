@@ -207,7 +207,7 @@ Test(sim, same_seed_same_result_bit_for_bit)
 {
 	Meter m1 = {.step = 0.004, .per_token = 1e-6}, m2 = m1;
 	SimSpec a = spec_of(&m1, 3, 32, 50000), b = spec_of(&m2, 3, 32, 50000);
-	a.route = b.route = ROUTE_SHORTEST_QUEUE;
+	a.router.policy = b.router.policy = RP_SHORTEST_QUEUE;
 	WorkloadSpec ws = poisson_of(30, 2000, 0, 0);
 	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 600, .b = 0.9};
 	ws.output = (DistSpec){.kind = DIST_LOGNORMAL, .a = 150, .b = 0.5};

@@ -1,0 +1,82 @@
+/* sim_int.h -- what sim.c (the event loop) and pd.c (prefill/decode
+ * disaggregation: handoffs, transfer queues, links) share.
+ *
+ * Workers are one array: [0, npre) take arrivals (colocated or prefill
+ * workers), [npre, nw) are decode workers.  Links are one array too, two
+ * per prefill worker (inside its node, between nodes), made on first use.
+ */
+#ifndef SGL_SIM_INT_H
+#define SGL_SIM_INT_H
+#include "events.h"
+#include "link.h"
+#include "router.h"
+#include "sim.h"
+#include "stats.h"
+#include "worker.h"
+
+enum { FROM_SOURCE = 0, FOLLOW_UP = 1 };
+
+typedef struct Sim {
+	const SimSpec *spec;
+	RequestSource *src;
+	EventQueue q;
+	Worker *w;
+	uint32_t nw, rr;
+	SimReq *reqs;
+	uint32_t nreqs, capreqs;
+	uint32_t *freel;
+	uint32_t nfree, capfree;
+	uint32_t *done;          /* slots finished in the current step */
+	uint32_t ndone, capdone;
+	Request next;
+	bool have_next;
+	char *err;
+	Samples queue, ttft, tpot, e2e;
+	Hist itl;
+	uint64_t in_system;
+	double area, area_t;     /* integral of requests in system, up to area_t */
+	double *step_start;      /* per worker */
+	StepRecord *steprec;
+	double flop, bytes, net, dyn_energy, busy;
+	SimResult *res;
+	uint32_t nsens;
+	double *dend;            /* per worker x nsens: d(end of its current step)/dq */
+	double dsum_ttft[SIM_MAX_SENS], dsum_tpot[SIM_MAX_SENS], dmakespan[SIM_MAX_SENS];
+	/* routing */
+	Router *router;
+	double *load_tokens, *load_kv;
+	uint32_t *load_reqs;
+	/* disaggregation (pd.c) */
+	uint32_t npre;            /* workers taking arrivals */
+	CacheSpec dcache;         /* decode workers' cache: none */
+	uint32_t **xq;            /* per decode worker: requests waiting to transfer */
+	uint32_t *nxq, *capxq, *inflight;
+	Link **links;             /* per prefill worker: [2 * w] intra, [2 * w + 1] inter */
+	uint64_t *link_ver;
+	Samples xfer_time, xfer_wait;
+	uint32_t decode_rr;
+} Sim;
+
+
+void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v);
+void sim_fail(Sim *s, const char *fmt, double a, double b, double c);
+/* Starts worker wi's next iteration at `now` if it is idle and has work;
+ * `chained`: it follows the worker's previous iteration (sensitivities). */
+void sim_start_step(Sim *s, uint32_t wi, double now, bool chained);
+/* A token of request i at `now` (the WorkerSink token callback). */
+void sim_on_token(void *ud, uint32_t i, double now);
+/* Request i finished at `now`: figures, session follow-up, slot freed. */
+void sim_complete(Sim *s, uint32_t i, double now);
+
+/* pd.c */
+void pd_init(Sim *s);
+void pd_free(Sim *s);
+/* A prefill worker's request finished its prefill (WorkerSink handoff). */
+void pd_handoff(void *ud, uint32_t i, double now);
+/* The EV_TRANSFER_DONE event of link `li`, stamped `ver`. */
+void pd_link_event(Sim *s, uint32_t li, uint64_t ver, double now);
+/* Decode worker wi may have room again: start what its queue allows. */
+void pd_pump(Sim *s, uint32_t wi, double now);
+/* Transfer and link figures into r. */
+void pd_summarise(Sim *s, SimResult *r, double T);
+#endif
