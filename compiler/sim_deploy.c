@@ -105,7 +105,14 @@ static void read_pool(SimRead *r, const Value *pv, const char *side, WorkerRole 
 {
 	p->role = role;
 	p->replicas = (uint32_t)sim_num(r, pv, "replicas", false, 1);
-	p->gpus_per_worker = (uint32_t)(sim_num(r, pv, "tp", false, 1) * sim_num(r, pv, "dp", false, 1));
+	/* a worker is a TP group; DP-attention ranks and EP groups live inside it */
+	double tp = sim_num(r, pv, "tp", false, 1), dp = sim_num(r, pv, "dp", false, 1), ep = sim_num(r, pv, "ep", false, 1);
+	if (r->ok && (fmod(tp, dp) != 0 || fmod(tp, ep) != 0)) {
+		diag_error(r->s->d, r->at, "%s: dp (%g) and ep (%g) must divide tp (%g): a worker is a TP group of tp GPUs "
+			   "whose attention runs in dp ranks and whose experts split over ep", side, dp, ep, tp);
+		r->ok = false;
+	}
+	p->gpus_per_worker = (uint32_t)tp;
 	p->chunk_size = sim_num(r, pv, "chunk_size", false, 0);
 	p->max_prefill_tokens = sim_num(r, pv, "max_prefill_tokens", false, 0);
 	p->max_running = (uint32_t)sim_num(r, pv, "max_running", false, 1);

@@ -230,7 +230,9 @@ static uint32_t route(Sim *s, const SimReq *q, double now)
 }
 
 /* Takes ownership of r: routes it to a worker, or rejects it. */
-static void arrive(Sim *s, uint32_t slot, double now)
+/* Returns the worker it went to (the caller starts it once every request
+ * of the instant is queued, so they batch together), or UINT32_MAX. */
+static uint32_t arrive(Sim *s, uint32_t slot, double now)
 {
 	SimReq *q = &s->reqs[slot];
 	s->res->arrived++;
@@ -238,7 +240,7 @@ static void arrive(Sim *s, uint32_t slot, double now)
 	if (need > s->spec->pool.kv_tokens || (s->spec->disaggregated && need > s->spec->decode.kv_tokens)) {
 		s->res->rejected++;
 		free_slot(s, slot);
-		return;
+		return UINT32_MAX;
 	}
 	q->pages = page_ids(&q->r, s->spec->cache.page, &q->npages);
 	q->first_sched = q->first_token = q->last_token = NAN;
@@ -249,7 +251,7 @@ static void arrive(Sim *s, uint32_t slot, double now)
 	in_system(s, now, +1);
 	uint32_t wi = route(s, q, now);
 	worker_enqueue(&s->w[wi], s->reqs, slot);
-	sim_start_step(s, wi, now, false);
+	return wi;
 }
 
 static void pull(Sim *s)
@@ -274,14 +276,23 @@ static uint32_t adopt(Sim *s, Request *r)
 
 static void arrivals_due(Sim *s, double now)
 {
+	s->nwoken = 0;
 	while (s->have_next && s->next.arrival <= now && !s->err) {
 		if (!(s->next.arrival >= 0) || !isfinite(s->next.arrival)) {
 			sim_fail(s, "request arrival time %g s is not a finite time >= 0%.0g%.0g", s->next.arrival, 0, 0);
 			return;
 		}
 		uint32_t slot = adopt(s, &s->next);
-		arrive(s, slot, now);
+		uint32_t wi = arrive(s, slot, now);
+		if (wi != UINT32_MAX && !s->woken[wi]) {
+			s->woken[wi] = true;
+			sim_push_u32(&s->wlist, &s->nwoken, &s->capwoken, wi);
+		}
 		pull(s);
+	}
+	for (uint32_t k = 0; k < s->nwoken; k++) {
+		s->woken[s->wlist[k]] = false;
+		sim_start_step(s, s->wlist[k], now, false);
 	}
 	if (s->have_next && !s->err) evq_push(&s->q, s->next.arrival, EV_ARRIVAL, FROM_SOURCE, 0);
 }
@@ -308,7 +319,10 @@ static bool handle(void *ud, const Event *e, EventQueue *q)
 	Sim *s = ud;
 	s->res->events++;
 	if (e->kind == EV_ARRIVAL && e->target == FROM_SOURCE) arrivals_due(s, q->now);
-	else if (e->kind == EV_ARRIVAL) arrive(s, (uint32_t)e->data, q->now);
+	else if (e->kind == EV_ARRIVAL) {
+		uint32_t wi = arrive(s, (uint32_t)e->data, q->now);
+		if (wi != UINT32_MAX) sim_start_step(s, wi, q->now, false);
+	}
 	else if (e->kind == EV_STEP_DONE) step_done(s, e->target, q->now);
 	else if (e->kind == EV_TRANSFER_DONE) pd_link_event(s, e->target, e->data, q->now);
 	return s->err == NULL;
@@ -400,7 +414,8 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	s.load_tokens = calloc(s.npre, sizeof *s.load_tokens);
 	s.load_kv = calloc(s.npre, sizeof *s.load_kv);
 	s.load_reqs = calloc(s.npre, sizeof *s.load_reqs);
-	if (!s.router || !s.load_tokens || !s.load_kv || !s.load_reqs) abort();
+	s.woken = calloc(s.nw, sizeof *s.woken);
+	if (!s.router || !s.load_tokens || !s.load_kv || !s.load_reqs || !s.woken) abort();
 	pd_init(&s);
 	evq_init(&s.q);
 	pull(&s);
@@ -422,6 +437,8 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	free(s.load_tokens);
 	free(s.load_kv);
 	free(s.load_reqs);
+	free(s.woken);
+	free(s.wlist);
 	free(s.w);
 	free(s.step_start);
 	free(s.steprec);

@@ -42,6 +42,10 @@ typedef struct Sim {
 	uint32_t nsens;
 	double *dend;            /* per worker x nsens: d(end of its current step)/dq */
 	double dsum_ttft[SIM_MAX_SENS], dsum_tpot[SIM_MAX_SENS], dmakespan[SIM_MAX_SENS];
+	/* workers that got requests at the current instant */
+	bool *woken;
+	uint32_t *wlist;
+	uint32_t nwoken, capwoken;
 	/* routing */
 	Router *router;
 	double *load_tokens, *load_kv;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "runtime/sim.h"
 #include "runtime/workload.h"
+#include <stdlib.h>
 
 /* A constant-time iteration that also sums the features it is given. */
 typedef struct Meter {
@@ -265,4 +266,121 @@ Test(sim, sensitivities_match_finite_differences)
 	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
 		cr_expect(fabs(f[k].d - f[k].fd) <= 1e-3 * fabs(f[k].fd) && f[k].fd != 0,
 			  "d %s: %g, finite differences %g", f[k].what, f[k].d, f[k].fd);
+}
+
+/* ---------------------------------------------------------------- P/D */
+
+static SimSpec pd_spec(Meter *mp, Meter *md, uint32_t np, uint32_t nd, double kv_p, double kv_d)
+{
+	SimSpec sp = spec_of(mp, np, 64, kv_p);
+	sp.pool.role = ROLE_PREFILL;
+	sp.disaggregated = true;
+	sp.decode = sp.pool;
+	sp.decode.role = ROLE_DECODE;
+	sp.decode.replicas = nd;
+	sp.decode.kv_tokens = kv_d;
+	sp.decode.cost_ud = md;
+	sp.kv = (KvTransferSpec){.bytes_per_token = 1000, .max_inflight = 8, .exposed = 1,
+				 .intra_bw = 1e8, .intra_latency = 0.001, .inter_bw = 1e7, .inter_latency = 0.002,
+				 .intra_name = "nv", .inter_name = "ib"};
+	return sp;
+}
+
+Test(sim_pd, two_equal_transfers_share_the_link)
+{
+	/* two identical prompts prefilled in one iteration leave together: each
+	   transfer takes latency + 2 B / bw, twice one alone (+- latency) */
+	Meter mp = {.step = 0.01}, md = {.step = 0.01};
+	SimSpec sp = pd_spec(&mp, &md, 1, 1, 1e6, 1e6);
+	sp.cache.policy = RADIX_NONE;
+	WorkloadSpec two = {.seed = 1, .requests = 2, .block = 16, .turns = 1,
+			    .arrival = {.kind = ARR_BURST, .at = 0, .count = 2},
+			    .prompt = {.kind = DIST_CONSTANT, .a = 2000}, .output = {.kind = DIST_CONSTANT, .a = 4}};
+	SimResult r2 = run(&sp, &two);
+	two.requests = 1;
+	two.arrival.count = 1;
+	SimResult r1 = run(&sp, &two);
+	double bytes = 2000 * 1000.0, bw = 1e8, lat = 0.001;
+	cr_expect(fabs(r1.transfer_time.mean - (lat + bytes / bw)) < 1e-12, "alone %g", r1.transfer_time.mean);
+	cr_expect(fabs(r2.transfer_time.mean - (lat + 2 * bytes / bw)) < 1e-12, "shared %g", r2.transfer_time.mean);
+	/* TTFT ends when the KV lands: one prefill iteration plus the transfer */
+	cr_expect(fabs(r1.ttft.mean - (0.01 + lat + bytes / bw)) < 1e-12, "TTFT %g", r1.ttft.mean);
+	cr_expect_eq(r2.kv_bytes_sent, 2 * bytes);
+	cr_expect_eq(r2.nlinks, 1);
+	sim_result_free(&r1);
+	sim_result_free(&r2);
+}
+
+typedef struct Tally {
+	double uncached;        /* sum of prompt - cached */
+	uint64_t n;
+} Tally;
+
+static void tally(void *ud, const RequestRecord *rec)
+{
+	Tally *t = ud;
+	t->uncached += (double)rec->prompt - rec->cached;
+	t->n++;
+}
+
+Test(sim_pd, transferred_bytes_are_the_uncached_prompts)
+{
+	Meter mp = {.step = 0.004, .per_token = 1e-6}, md = {.step = 0.006};
+	SimSpec sp = pd_spec(&mp, &md, 2, 2, 2e5, 2e5);
+	sp.node_of = (const uint32_t[]){0, 0, 1, 1};
+	Tally t = {0};
+	sp.obs = (SimObserver){.on_request = tally, .ud = &t};
+	WorkloadSpec ws = poisson_of(15, 2000, 0, 0);
+	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 900, .b = 0.6};
+	ws.output = (DistSpec){.kind = DIST_UNIFORM, .a = 1, .b = 150};
+	ws.prefix_groups = 6;
+	ws.prefix_length = 512;
+	ws.prefix_share = 0.8;
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 2000);
+	cr_expect_gt(r.cached_tokens, 0);
+	cr_expect_eq(t.n, r.completed);
+	cr_expect_eq(r.kv_bytes_sent, t.uncached * 1000, "sent %.17g, want %.17g", r.kv_bytes_sent, t.uncached * 1000);
+	cr_expect_eq(r.transfers, r.completed);
+	/* prefill on node 0, decode on node 1: every transfer crossed nodes */
+	for (uint32_t k = 0; k < r.nlinks; k++) cr_expect(r.links[k].inter);
+	sim_result_free(&r);
+}
+
+Test(sim_pd, decode_pressure_retracts_and_everything_finishes)
+{
+	Meter mp = {.step = 0.003, .per_token = 1e-6}, md = {.step = 0.002};
+	SimSpec sp = pd_spec(&mp, &md, 2, 1, 1e5, 9000);
+	sp.decode.new_token_ratio = 0.05;
+	WorkloadSpec ws = poisson_of(80, 800, 600, 1500);
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 800);
+	cr_expect_gt(r.retractions, 0);
+	cr_expect_gt(r.transfer_wait.max, 0, "no request ever waited for decode room");
+	sim_result_free(&r);
+}
+
+Test(sim_pd, same_seed_same_result)
+{
+	Meter mp = {.step = 0.004, .per_token = 1e-6}, md = {.step = 0.006};
+	SimSpec a = pd_spec(&mp, &md, 2, 2, 2e5, 2e5);
+	a.router.policy = RP_CACHE_AWARE;
+	a.router.cache_threshold = 0.3;
+	a.router.balance_abs = 64;
+	a.router.balance_rel = 1.5;
+	a.router.max_tree_tokens = 1e6;
+	a.decode_route = RP_LEAST_KV;
+	WorkloadSpec ws = poisson_of(15, 1500, 700, 100);
+	ws.prefix_groups = 4;
+	ws.prefix_length = 400;
+	ws.prefix_share = 1;
+	SimResult r1 = run(&a, &ws), r2 = run(&a, &ws);
+	cr_expect_eq(r1.nlinks, r2.nlinks);
+	cr_expect(memcmp(r1.links, r2.links, r1.nlinks * sizeof *r1.links) == 0);
+	LinkStat *l1 = r1.links, *l2 = r2.links;
+	r1.links = r2.links = NULL;
+	cr_expect(memcmp(&r1, &r2, sizeof r1) == 0, "two runs of one seed differ");
+	cr_expect_gt(r1.routed_by_cache, 0);
+	free(l1);
+	free(l2);
 }
