@@ -39,7 +39,9 @@ double sim_num(SimRead *r, const Value *rv, const char *name, bool optional, dou
 		if (!src.expr) return dflt;
 	}
 	const char *why = v.k == V_NONE && v.str ? v.str : "it is not a number";
-	char *what = arena_printf(r->s->ar, "%s.%s", rec_name(rv), name);
+	char *what = arena_printf(r->s->ar, "%s", rec_name(rv));
+	for (int i = 0; i < rv->depth; i++) what = arena_printf(r->s->ar, "%s.%s", what, rv->path[i]);
+	what = arena_printf(r->s->ar, "%s.%s", what, name);
 	read_error(r, "simulate needs a value for '%s': %s (a free param can be fixed with -D NAME=VALUE)", what, why);
 	return NAN;
 }

@@ -19,6 +19,8 @@
 struct RadixNode {
 	RadixNode *parent;
 	RadixNode **kids;       /* sorted by kids[i]->key[0] */
+	uint64_t *kfirst;       /* kfirst[i] == kids[i]->key[0]: the binary search
+				   reads one array instead of chasing two pointers */
 	uint32_t nkids, capkids;
 	uint64_t *key;          /* len blocks */
 	uint64_t len;
@@ -125,7 +127,7 @@ static uint32_t kid_find(const RadixNode *x, uint64_t b, bool *found)
 	uint32_t lo = 0, hi = x->nkids;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t k = x->kids[mid]->key[0];
+		uint64_t k = x->kfirst[mid];
 		if (k == b) {
 			*found = true;
 			return mid;
@@ -144,9 +146,12 @@ static void kid_insert(RadixNode *x, uint32_t at, RadixNode *c)
 	if (x->nkids == x->capkids) {
 		x->capkids = x->capkids ? 2 * x->capkids : 2;
 		x->kids = xrealloc(x->kids, x->capkids * sizeof *x->kids);
+		x->kfirst = xrealloc(x->kfirst, x->capkids * sizeof *x->kfirst);
 	}
 	memmove(x->kids + at + 1, x->kids + at, (x->nkids - at) * sizeof *x->kids);
+	memmove(x->kfirst + at + 1, x->kfirst + at, (x->nkids - at) * sizeof *x->kfirst);
 	x->kids[at] = c;
+	x->kfirst[at] = c->key[0];
 	x->nkids++;
 	c->parent = x;
 }
@@ -164,6 +169,7 @@ static RadixNode *node_new(const uint64_t *blocks, uint64_t len)
 static void node_free(RadixNode *x)
 {
 	free(x->kids);
+	free(x->kfirst);
 	free(x->key);
 	free(x);
 }
@@ -254,6 +260,7 @@ void radix_free(RadixTree *t)
 		x = p;
 	}
 	free(t->root.kids);
+	free(t->root.kfirst);
 	free(t->heap);
 	free(t);
 }
@@ -363,6 +370,8 @@ uint64_t radix_evict(RadixTree *t, uint64_t want)
 		uint32_t at = kid_find(p, x->key[0], &found);
 		memmove(p->kids + at, p->kids + at + 1,
 			(p->nkids - at - 1) * sizeof *p->kids);
+		memmove(p->kfirst + at, p->kfirst + at + 1,
+			(p->nkids - at - 1) * sizeof *p->kfirst);
 		p->nkids--;
 		t->size -= x->len;
 		t->evictable -= x->len;
@@ -418,6 +427,8 @@ const char *radix_check(const RadixTree *t)
 				err = "child's parent pointer is wrong";
 			else if (i > 0 && x->kids[i - 1]->key[0] >= x->kids[i]->key[0])
 				err = "children not sorted or two start with the same block";
+			else if (x->kfirst[i] != x->kids[i]->key[0])
+				err = "a child's first block is not mirrored in its parent";
 		}
 		if (err)
 			break;

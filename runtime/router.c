@@ -43,14 +43,77 @@ enum { RULE_BALANCE, RULE_CACHE, RULE_LOAD, RULES };
 /* Largest tree capacity we ask for (pages); far beyond any real cache. */
 #define MAX_TREE_PAGES ((uint64_t)1 << 52)
 
+/* Which trees may hold a prefix starting with a given page: an open-
+ * addressing table from the first page id to a bitset of workers.  A bit
+ * is set when a worker's tree records a request starting with that page
+ * and cleared when a peek of that tree finds nothing (the page was
+ * evicted), so a clear bit always means the tree's root has no such
+ * child: longest_match peeks only the trees whose bit is set, with the
+ * same result as peeking them all.  Keys are never removed. */
+typedef struct FirstIndex {
+	uint64_t *keys;         /* page id + 1; 0 = empty slot */
+	uint64_t *bits;         /* cap x words */
+	size_t cap, used, words;
+} FirstIndex;
+
 struct Router {
 	RouterSpec spec;
 	uint32_t n;
 	uint64_t next;          /* round_robin cursor */
 	Rng rng;                /* random only; rng.r NULL otherwise */
 	RadixTree **trees;      /* cache_aware only: n trees; else NULL */
+	FirstIndex first;       /* cache_aware only */
 	uint64_t rules[RULES];  /* cache_aware picks per rule */
 };
+
+/* ---- the first-page index ------------------------------------------ */
+
+static size_t first_slot(const FirstIndex *f, uint64_t key)
+{
+	size_t i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (f->cap - 1);
+	while (f->keys[i] && f->keys[i] != key) i = (i + 1) & (f->cap - 1);
+	return i;
+}
+
+static void first_grow(FirstIndex *f)
+{
+	FirstIndex g = {.cap = f->cap ? 2 * f->cap : 1024, .words = f->words};
+	g.keys = calloc(g.cap, sizeof *g.keys);
+	g.bits = calloc(g.cap * g.words, sizeof *g.bits);
+	if (!g.keys || !g.bits) abort();
+	for (size_t i = 0; i < f->cap; i++) {
+		if (!f->keys[i]) continue;
+		size_t j = first_slot(&g, f->keys[i]);
+		g.keys[j] = f->keys[i];
+		for (size_t w = 0; w < f->words; w++) g.bits[j * g.words + w] = f->bits[i * f->words + w];
+		g.used++;
+	}
+	free(f->keys);
+	free(f->bits);
+	*f = g;
+}
+
+/* The bitset of trees for first page `page`; NULL if none was ever set
+ * (add: make the entry). */
+static uint64_t *first_bits(FirstIndex *f, uint64_t page, bool add)
+{
+	uint64_t key = page + 1 ? page + 1 : 1;   /* 0 marks an empty slot */
+	if (!f->cap) {
+		if (!add) return NULL;
+		first_grow(f);
+	}
+	size_t i = first_slot(f, key);
+	if (!f->keys[i]) {
+		if (!add) return NULL;
+		if (2 * (f->used + 1) > f->cap) {
+			first_grow(f);
+			i = first_slot(f, key);
+		}
+		f->keys[i] = key;
+		f->used++;
+	}
+	return f->bits + i * f->words;
+}
 
 /* ---- loads --------------------------------------------------------- */
 
@@ -126,16 +189,21 @@ static uint64_t tree_pages(const RouterSpec *s)
 
 /* The worker whose tree holds the longest prefix of pages (ties to the
  * lowest index); *matched gets its length.  Read-only. */
-static uint32_t longest_match(const Router *r, const uint64_t *pages, uint32_t npages,
+static uint32_t longest_match(Router *r, const uint64_t *pages, uint32_t npages,
 			      uint64_t *matched)
 {
 	uint32_t best = 0;
 	uint64_t m = 0;
-	for (uint32_t i = 0; i < r->n && npages > 0; i++) {
-		uint64_t k = radix_peek(r->trees[i], pages, npages);
-		if (k > m) {
-			best = i;
-			m = k;
+	uint64_t *bits = npages > 0 ? first_bits(&r->first, pages[0], false) : NULL;
+	for (size_t w = 0; bits && w < r->first.words; w++) {
+		for (uint64_t b = bits[w]; b; b &= b - 1) {
+			uint32_t i = (uint32_t)(w * 64 + (unsigned)__builtin_ctzll(b));
+			uint64_t k = radix_peek(r->trees[i], pages, npages);
+			if (k == 0) bits[w] &= ~(1ULL << (i % 64));   /* evicted since */
+			if (k > m) {
+				best = i;
+				m = k;
+			}
 		}
 	}
 	*matched = m;
@@ -190,6 +258,10 @@ static uint32_t pick_cache_aware(Router *r, const uint64_t *pages, uint32_t npag
 	}
 	r->rules[rule]++;
 	tree_record(r->trees[w], pages, npages, now);
+	if (npages > 0 && radix_capacity(r->trees[w]) > 0) {
+		uint64_t *bits = first_bits(&r->first, pages[0], true);
+		bits[w / 64] |= 1ULL << (w % 64);
+	}
 	return w;
 }
 
@@ -213,6 +285,7 @@ Router *router_new(const RouterSpec *spec, uint32_t nworkers)
 		uint64_t cap = tree_pages(spec);
 		for (uint32_t i = 0; i < nworkers; i++)
 			r->trees[i] = radix_new(cap, RADIX_LRU);
+		r->first.words = (nworkers + 63) / 64;
 	}
 	return r;
 }
@@ -225,6 +298,8 @@ void router_free(Router *r)
 		for (uint32_t i = 0; i < r->n; i++)
 			radix_free(r->trees[i]);
 	free(r->trees);
+	free(r->first.keys);
+	free(r->first.bits);
 	rng_free(&r->rng);
 	free(r);
 }

@@ -226,7 +226,9 @@ static uint32_t route(Sim *s, const SimReq *q, double now)
 		s->load_kv[k] = worker_kv_fraction(w);
 	}
 	RouterLoad load = {s->npre, s->load_tokens, s->load_reqs, s->load_kv};
-	return router_pick(s->router, q->pages, q->npages, q->r.prompt, now, &load);
+	/* the router sees the prompt, not the answer's pages */
+	uint32_t n = q->r.prompt / s->spec->cache.page;
+	return router_pick(s->router, q->pages, n < q->npages ? n : q->npages, q->r.prompt, now, &load);
 }
 
 /* Takes ownership of r: routes it to a worker, or rejects it. */

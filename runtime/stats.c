@@ -55,27 +55,44 @@ void samples_free(Samples *s)
 	memset(s, 0, sizeof *s);
 }
 
-enum { HIST_BUCKETS = HIST_PER_DECADE * HIST_DECADES + 2 };
+enum { HIST_BUCKETS = HIST_PER_DECADE * HIST_DECADES + 2, HIST_EDGES = HIST_BUCKETS - 1 };
 static const double hist_lo = 1e-9;   /* s: the first bucket's lower edge */
 
-/* Bucket 0 holds x < hist_lo; the last holds x beyond the range. */
-static size_t bucket(double x)
+/* edge[k] = hist_lo x 10^(k / HIST_PER_DECADE): bucket 0 holds x < edge[0],
+ * bucket b holds edge[b - 1] <= x < edge[b], the last x >= edge[EDGES - 1]. */
+static void hist_init(Hist *h)
 {
-	if (!(x >= hist_lo)) return 0;
-	double b = floor(log10(x / hist_lo) * HIST_PER_DECADE);
-	if (b >= HIST_BUCKETS - 2) return HIST_BUCKETS - 1;
-	return (size_t)b + 1;
+	h->count = calloc(HIST_BUCKETS, sizeof *h->count);
+	h->edge = malloc(HIST_EDGES * sizeof *h->edge);
+	if (!h->count || !h->edge) abort();
+	for (size_t k = 0; k < HIST_EDGES; k++) h->edge[k] = hist_lo * pow(10.0, (double)k / HIST_PER_DECADE);
 }
 
-static double upper_edge(size_t b)
+static bool in_bucket(const Hist *h, size_t b, double x)
 {
-	return hist_lo * pow(10.0, (double)b / HIST_PER_DECADE);
+	bool above = b == 0 || x >= h->edge[b - 1];
+	bool below = b == HIST_BUCKETS - 1 || x < h->edge[b];
+	return above && below;
+}
+
+static size_t bucket(const Hist *h, double x)
+{
+	if (in_bucket(h, h->last, x)) return h->last;
+	if (!(x >= h->edge[0])) return 0;   /* NaN too */
+	size_t lo = 0, hi = HIST_EDGES;     /* the first edge > x */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->edge[mid] > x) hi = mid; else lo = mid + 1;
+	}
+	return lo;
 }
 
 void hist_add(Hist *h, double x)
 {
-	if (!h->count && !(h->count = calloc(HIST_BUCKETS, sizeof *h->count))) abort();
-	h->count[bucket(x)]++;
+	if (!h->count) hist_init(h);
+	size_t b = bucket(h, x);
+	h->last = b;
+	h->count[b]++;
 	h->sum += x;
 	if (h->n++ == 0 || x > h->max) h->max = x;
 }
@@ -93,7 +110,7 @@ Summary hist_summary(const Hist *h)
 	for (int k = 0; k < 3; k++) {
 		uint64_t want = (uint64_t)rank(qs[k], (size_t)h->n) + 1;
 		while (seen + h->count[b] < want) seen += h->count[b++];
-		double edge = b == 0 ? hist_lo : upper_edge(b);
+		double edge = b < HIST_EDGES ? h->edge[b] : h->max;
 		*outs[k] = fmin(edge, h->max);
 	}
 	return m;
@@ -102,5 +119,6 @@ Summary hist_summary(const Hist *h)
 void hist_free(Hist *h)
 {
 	free(h->count);
+	free(h->edge);
 	memset(h, 0, sizeof *h);
 }

@@ -34,6 +34,8 @@ typedef struct Hist {
 	uint64_t *count;        /* HIST_PER_DECADE * HIST_DECADES + 2 buckets */
 	uint64_t n;
 	double sum, max;
+	double *edge;           /* edge[b]: upper edge of bucket b + 1 (b < buckets - 2) */
+	size_t last;            /* the bucket last hit: checked first */
 } Hist;
 
 void hist_add(Hist *h, double x);

@@ -379,8 +379,9 @@ static void cache_and_release(Worker *w, SimReq *reqs, uint32_t i, double now, u
 	   request's own KV, so usage never passes the pool on the way */
 	release(w, q);
 	if (w->cache->policy != RADIX_NONE && n > 0) {
-		uint64_t have = radix_peek(w->tree, q->pages, n);
-		if (radix_reserve(w->tree, n - have)) {
+		/* a capped tree makes room first (the peek says how much) */
+		bool room = radix_capacity(w->tree) == 0 || radix_reserve(w->tree, n - radix_peek(w->tree, q->pages, n));
+		if (room) {
 			uint64_t added = radix_insert(w->tree, q->pages, n, now, NULL);
 			if (w->tree_in_pool) set_used(w, w->used + (double)added * w->cache->page);
 		}
