@@ -325,6 +325,7 @@ bool simulate_session_finish(SimSession *ss)
 			if (!ok) fprintf(stderr, "sglsim: error: writing '%s' failed\n", ss->o->json);
 		}
 	}
+	for (int i = 0; i < ss->n; i++) sim_result_free(&ss->results[i]);
 	free(ss->results);
 	free(ss->metas);
 	ss->results = NULL;
