@@ -88,14 +88,14 @@ static void read_router(SimRead *r, SimSpec *sp)
 {
 	Value rt = sim_rec(r, &r->ctx[REC_deployment], "router");
 	sp->router = (RouterSpec){.policy = RP_ROUND_ROBIN, .cache_threshold = 0.3, .balance_abs = 64,
-				  .balance_rel = 1.5, .max_tree_tokens = 16777216};
+				  .balance_rel = 1.5, .max_tree_tokens = 4194304};
 	sp->decode_route = RP_ROUND_ROBIN;
 	if (rt.k != V_REC) return;
 	sp->router.policy = route_kind(sim_word(r, &rt, "policy"));
 	sp->router.cache_threshold = sim_num(r, &rt, "cache_threshold", false, 0.3);
 	sp->router.balance_abs = sim_num(r, &rt, "balance_abs", false, 64);
 	sp->router.balance_rel = sim_num(r, &rt, "balance_rel", false, 1.5);
-	sp->router.max_tree_tokens = sim_num(r, &rt, "max_tree_size", false, 16777216);
+	sp->router.max_tree_tokens = sim_num(r, &rt, "max_tree_size", false, 4194304);
 	sp->decode_route = route_kind(sim_word(r, &rt, "decode_policy"));
 }
 
