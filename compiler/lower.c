@@ -1,6 +1,7 @@
 /* lower.c -- checked AST to DAG (lower.h). */
 #include "config.h"
 #include "lower.h"
+#include "trace_stats.h"
 #include "simplify.h"
 
 #include <errno.h>
@@ -297,8 +298,62 @@ static AstNode *call_arg(AstNode *call, int i, const char *name)
  * function of its mean: exact for monotone functions of a constant and
  * close when little mass lies beyond the limits (documented).  The mean
  * of an empirical distribution is the mean of its column. */
+/* ---- trace workloads ------------------------------------------------ */
+
+typedef struct TraceMemo {
+	const char *key;
+	TraceStats st;
+	struct TraceMemo *next;
+} TraceMemo;
+
+/* When e reads field prompt, output or arrival of a workload defined by
+ * trace(...) (and not set by the record itself), the trace's statistics;
+ * NULL otherwise, or on failure with L->why set (*failed true). */
+static const TraceStats *trace_field(Lowerer *L, LEnv *env, AstNode *e, bool *failed)
+{
+	*failed = false;
+	if (!e || e->kind != AST_FIELD ||
+	    (strcmp(e->name, "prompt") && strcmp(e->name, "output") && strcmp(e->name, "arrival")))
+		return NULL;
+	const char *why0 = L->why;
+	LVal o = lower(L, env, e->a);
+	L->why = why0;
+	if (!o.rec || o.value.k != V_REC || o.value.depth || o.value.rec->kind != REC_workload) return NULL;
+	FieldSource fs = value_field_source(L->sema, &o.value, e->name);
+	if (fs.expr) return NULL;
+	Record *src = o.value.rec;
+	while (src && !src->source) src = src->base;
+	if (!src || src->source->kind != AST_CALL) return NULL;
+	TraceSpec ts;
+	const char *why = trace_spec_of(L->sema, src->mod, src->source, &ts);
+	if (!why) {
+		const char *key = arena_printf(L->sema->ar, "%s|%d|%u|%.17g|%.17g|%llu|%s|%s|%s", ts.path, (int)ts.format,
+					       ts.block, ts.rate_scale, ts.time_scale, (unsigned long long)ts.limit,
+					       ts.timestamp ? ts.timestamp : "", ts.input ? ts.input : "",
+					       ts.output ? ts.output : "");
+		for (TraceMemo *m = L->traces; m; m = m->next)
+			if (!strcmp(m->key, key)) return &m->st;
+		TraceMemo *m = arena_alloc(L->sema->ar, sizeof *m);
+		why = trace_stats_read(L->sema, &ts, &m->st);
+		if (!why) {
+			m->key = key;
+			m->next = L->traces;
+			L->traces = m;
+			return &m->st;
+		}
+	}
+	*failed = true;
+	fail(L, why);
+	return NULL;
+}
+
 static LVal lower_mean(Lowerer *L, LEnv *env, AstNode *e)
 {
+	bool failed;
+	const TraceStats *ts = trace_field(L, env, e, &failed);
+	if (failed) return num(NODE_NONE);
+	if (ts && strcmp(e->name, "arrival"))
+		return num(dag_const(L->g, !strcmp(e->name, "prompt") ? ts->prompt_mean : ts->output_mean));
 	LEnv de;
 	AstNode *d = defining_expr(L, env, e, &de);
 	if (!d) return lower(L, env, e);     /* a number is its own mean */
@@ -346,6 +401,14 @@ static LVal lower_mean(Lowerer *L, LEnv *env, AstNode *e)
  * arrival process (poisson: 1; gamma: its cv; constant: 0). */
 static LVal lower_cv(Lowerer *L, LEnv *env, AstNode *e)
 {
+	bool failed;
+	const TraceStats *ts = trace_field(L, env, e, &failed);
+	if (failed) return num(NODE_NONE);
+	if (ts && !strcmp(e->name, "arrival") && !ts->has_times)
+		return fail(L, "the trace has no arrival times: give the workload an arrival process");
+	if (ts)
+		return num(dag_const(L->g, !strcmp(e->name, "prompt") ? ts->prompt_cv :
+					     !strcmp(e->name, "output") ? ts->output_cv : ts->gap_cv));
 	LEnv de;
 	AstNode *d = defining_expr(L, env, e, &de);
 	Dag *g = L->g;
@@ -386,6 +449,14 @@ static LVal lower_cv(Lowerer *L, LEnv *env, AstNode *e)
 /* rate(a): the mean request rate of an arrival process. */
 static LVal lower_rate(Lowerer *L, LEnv *env, AstNode *e)
 {
+	bool failed;
+	const TraceStats *ts = trace_field(L, env, e, &failed);
+	if (failed) return num(NODE_NONE);
+	if (ts && !strcmp(e->name, "arrival")) {
+		if (!ts->has_times || !(ts->rate > 0))
+			return fail(L, "the trace has no arrival times to take a rate from: give the workload an arrival process");
+		return num(dag_const(L->g, ts->rate));
+	}
 	LEnv de;
 	AstNode *d = defining_expr(L, env, e, &de);
 	const Builtin *b = d ? builtin_find(d->name) : NULL;

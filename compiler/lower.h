@@ -38,6 +38,7 @@ typedef struct Lowerer {
 	Symbol **msyms;        /* metric memo: symbol -> node */
 	NodeId *mnodes;
 	int nmemo, capmemo;
+	struct TraceMemo *traces; /* statistics of trace workloads read so far (arena) */
 } Lowerer;
 
 void lower_init(Lowerer *L, Sema *s, Dag *g, const Value *ctx);

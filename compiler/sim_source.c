@@ -10,6 +10,7 @@
  * `arrival` process.
  */
 #include "sim_source.h"
+#include "trace_stats.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,32 +264,13 @@ static int tr_next(void *ud, Request *out, char **err)
 
 static bool open_trace(SimSource *src, SimRead *r, const Value *w, AstNode *call, Module *m)
 {
-	TraceSpec ts = {0};
-	AstNode *fa = sim_call_arg(call, 0, "file"), *fmt = sim_call_arg(call, 1, "format");
-	if (!fa || fa->kind != AST_STR) {
-		read_error(r, "trace() needs a file name written as a string%s%s", "", "");
+	TraceSpec ts;
+	AstNode *fa = sim_call_arg(call, 0, "file");
+	const char *why = trace_spec_of(r->s, m, call, &ts);
+	if (why) {
+		read_error(r, "%s%s", why, "");
 		return false;
 	}
-	ts.path = sim_path(r, fa);
-	const char *f = fmt && fmt->kind == AST_NAME ? fmt->name : "";
-	static const char *const names[] = {"azure", "mooncake", "sharegpt_lengths", "jsonl", "csv"};
-	ts.format = (TraceFormat)-1;
-	for (int i = 0; i < 5; i++)
-		if (!strcmp(f, names[i])) ts.format = (TraceFormat)i;
-	if ((int)ts.format < 0) {
-		read_error(r, "trace() needs format = azure, mooncake, sharegpt_lengths, jsonl or csv%s%s", "", "");
-		return false;
-	}
-	AstNode *x;
-	if ((x = sim_call_arg(call, 2, "block"))) ts.block = (uint32_t)sim_expr_num(r, m, x, "block");
-	if ((x = sim_call_arg(call, 3, "rate_scale"))) ts.rate_scale = sim_expr_num(r, m, x, "rate_scale");
-	if ((x = sim_call_arg(call, 4, "time_scale"))) ts.time_scale = sim_expr_num(r, m, x, "time_scale");
-	if ((x = sim_call_arg(call, 5, "limit"))) ts.limit = (uint64_t)sim_expr_num(r, m, x, "limit");
-	const char **cols[4] = {&ts.timestamp, &ts.input, &ts.output, &ts.hash_ids};
-	static const char *const cn[4] = {"timestamp", "input", "output", "hash_ids"};
-	for (int i = 0; i < 4; i++)
-		if ((x = sim_call_arg(call, 6 + i, cn[i])) && x->kind == AST_STR) *cols[i] = x->name;
-	if (!r->ok) return false;
 	char *err = NULL;
 	src->tr = trace_open(&ts, &err);
 	if (!src->tr) {

@@ -222,4 +222,19 @@ else
 	ok "# SKIP no ShareGPT lengths in $data"
 	ok "# SKIP no ShareGPT lengths in $data"
 fi
+# the analytic metrics read a trace workload's statistics (SOURCE.md figures)
+if [ -r "$data/azure-llm-inference-2023/data/AzureLLMInferenceTrace_conv.csv" ]; then
+	printf 'import gpus\nimport models\nimport metrics\ndeployment one { model = llama31_8b; gpu = h100_sxm; replicas = 4 }\nworkload az = trace("%s", format = azure)\nprint mean(workload.prompt) for one with az\nprint mean(workload.output) for one with az\nprint rate(workload.arrival) for one with az\nprint ttft for one with az\n' \
+		"$data/azure-llm-inference-2023/data/AzureLLMInferenceTrace_conv.csv" >"$tmp/az.sgl"
+	check "analytic metrics of a trace workload use the trace's means and rate" py "$tmp/az.sgl" "$SGLSIM" <<'PY'
+import subprocess, sys
+out = subprocess.run([sys.argv[2], "run", sys.argv[1]], capture_output=True, text=True, check=True).stdout.split("\n")
+prompt, output, rate, ttft = (float(l.split()[0]) for l in out[:4])
+assert round(prompt) == 1155 and round(output) == 211, (prompt, output)   # SOURCE.md: input mean 1155, output mean 211
+assert abs(rate - 5.53) < 0.01, rate                                       # SOURCE.md: 5.53 req/s
+assert 0 < ttft < 1, ttft
+PY
+else
+	ok "# SKIP no Azure trace in $data"
+fi
 tap_done
