@@ -104,6 +104,7 @@ static void read_router(SimRead *r, SimSpec *sp)
 static void read_pool(SimRead *r, const Value *pv, const char *side, WorkerRole role, PoolSpec *p)
 {
 	p->role = role;
+	p->dp = (uint32_t)sim_num(r, pv, "dp", false, 1);
 	p->replicas = (uint32_t)sim_num(r, pv, "replicas", false, 1);
 	/* a worker is a TP group; DP-attention ranks and EP groups live inside it */
 	double tp = sim_num(r, pv, "tp", false, 1), dp = sim_num(r, pv, "dp", false, 1), ep = sim_num(r, pv, "ep", false, 1);

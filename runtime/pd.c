@@ -26,7 +26,7 @@
 
 static uint32_t ndecode(const Sim *s)
 {
-	return s->nw - s->npre;
+	return s->ng - s->gpre;
 }
 
 void pd_init(Sim *s)
@@ -37,8 +37,8 @@ void pd_init(Sim *s)
 	s->nxq = calloc(nd, sizeof *s->nxq);
 	s->capxq = calloc(nd, sizeof *s->capxq);
 	s->inflight = calloc(nd, sizeof *s->inflight);
-	s->links = calloc(2 * (size_t)s->npre, sizeof *s->links);
-	s->link_ver = calloc(2 * (size_t)s->npre, sizeof *s->link_ver);
+	s->links = calloc(2 * (size_t)s->gpre, sizeof *s->links);
+	s->link_ver = calloc(2 * (size_t)s->gpre, sizeof *s->link_ver);
 	if (!s->xq || !s->nxq || !s->capxq || !s->inflight || !s->links || !s->link_ver) abort();
 }
 
@@ -46,7 +46,7 @@ void pd_free(Sim *s)
 {
 	if (!s->spec->disaggregated) return;
 	for (uint32_t d = 0; d < ndecode(s); d++) free(s->xq[d]);
-	for (uint32_t l = 0; l < 2 * s->npre; l++)
+	for (uint32_t l = 0; l < 2 * s->gpre; l++)
 		if (s->links[l]) link_free(s->links[l]);
 	free(s->xq);
 	free(s->nxq);
@@ -58,9 +58,29 @@ void pd_free(Sim *s)
 	samples_free(&s->xfer_wait);
 }
 
-static uint32_t node_of(const Sim *s, uint32_t wi)
+/* Node of group g (placement is per worker, i.e. per group). */
+static uint32_t node_of(const Sim *s, uint32_t g)
 {
-	return s->spec->node_of ? s->spec->node_of[wi] : 0;
+	return s->spec->node_of ? s->spec->node_of[g] : 0;
+}
+
+/* A decode group's figures over its ranks. */
+static double group_outstanding(const Sim *s, uint32_t g)
+{
+	double t = 0;
+	for (uint32_t r = 0; r < s->gdp[g]; r++) t += s->w[s->gfirst[g] + r].outstanding;
+	return t;
+}
+
+static double group_kv(const Sim *s, uint32_t g, double *cap)
+{
+	double u = 0;
+	*cap = 0;
+	for (uint32_t r = 0; r < s->gdp[g]; r++) {
+		u += s->w[s->gfirst[g] + r].used;
+		*cap += s->w[s->gfirst[g] + r].pool->kv_tokens;
+	}
+	return u;
 }
 
 /* ---------------------------------------------------------------- routing */
@@ -80,7 +100,7 @@ static uint32_t pick_decode(Sim *s)
 	case RP_SHORTEST_QUEUE: {
 		double bl = INFINITY;
 		for (uint32_t d = 0; d < nd; d++) {
-			double l = s->w[s->npre + d].outstanding + queued_tokens(s, d);
+			double l = group_outstanding(s, s->gpre + d) + queued_tokens(s, d);
 			if (l < bl) bl = l, best = d;
 		}
 		return best;
@@ -88,8 +108,8 @@ static uint32_t pick_decode(Sim *s)
 	case RP_LEAST_KV: {
 		double bl = INFINITY;
 		for (uint32_t d = 0; d < nd; d++) {
-			const Worker *w = &s->w[s->npre + d];
-			double l = (w->used + queued_tokens(s, d)) / w->pool->kv_tokens;
+			double cap, used = group_kv(s, s->gpre + d, &cap);
+			double l = (used + queued_tokens(s, d)) / cap;
 			if (l < bl) bl = l, best = d;
 		}
 		return best;
@@ -111,9 +131,10 @@ static void start_transfer(Sim *s, uint32_t i, double now)
 {
 	const KvTransferSpec *kv = &s->spec->kv;
 	SimReq *q = &s->reqs[i];
-	uint32_t src = q->worker, dst = q->dworker;
-	bool inter = node_of(s, src) != node_of(s, dst);
-	uint32_t li = 2 * src + (inter ? 1 : 0);
+	uint32_t src = q->worker, dst = q->drank;
+	uint32_t gs = s->group_of[src], gd = s->group_of[dst];
+	bool inter = node_of(s, gs) != node_of(s, gd);
+	uint32_t li = 2 * gs + (inter ? 1 : 0);
 	if (!s->links[li]) {
 		double g = fmin(s->w[src].pool->gpus_per_worker, s->w[dst].pool->gpus_per_worker);
 		double bw = (inter ? kv->inter_bw : kv->intra_bw) * g;
@@ -130,14 +151,29 @@ static void start_transfer(Sim *s, uint32_t i, double now)
 
 /* ---------------------------------------------------------------- queues */
 
-void pd_pump(Sim *s, uint32_t wi, double now)
+/* The rank of decode group g with the most free KV (ties: the first). */
+static uint32_t roomiest_rank(Sim *s, uint32_t g)
 {
-	uint32_t d = wi - s->npre;
-	Worker *w = &s->w[wi];
-	worker_account(w, now);
+	uint32_t best = s->gfirst[g];
+	double room = -INFINITY;
+	for (uint32_t r = 0; r < s->gdp[g]; r++) {
+		const Worker *w = &s->w[s->gfirst[g] + r];
+		double f = w->pool->kv_tokens - w->used;
+		if (f > room) room = f, best = s->gfirst[g] + r;
+	}
+	return best;
+}
+
+void pd_pump(Sim *s, uint32_t g, double now)
+{
+	uint32_t d = g - s->gpre;
 	while (s->nxq[d] > 0 && s->inflight[d] < s->spec->kv.max_inflight && !s->err) {
 		uint32_t i = s->xq[d][0];
+		uint32_t rank = roomiest_rank(s, g);
+		Worker *w = &s->w[rank];
+		worker_account(w, now);
 		if (!worker_reserve(w, s->reqs, i, s->reqs[i].r.prompt)) break;
+		s->reqs[i].drank = rank;
 		memmove(s->xq[d], s->xq[d] + 1, (s->nxq[d] - 1) * sizeof *s->xq[d]);
 		s->nxq[d]--;
 		s->inflight[d]++;
@@ -151,7 +187,7 @@ void pd_handoff(void *ud, uint32_t i, double now)
 	SimReq *q = &s->reqs[i];
 	uint32_t d = pick_decode(s);
 	q->handoff = now;
-	q->dworker = s->npre + d;
+	q->dworker = s->gpre + d;
 	sim_push_u32(&s->xq[d], &s->nxq[d], &s->capxq[d], i);
 	pd_pump(s, q->dworker, now);
 }
@@ -160,7 +196,7 @@ void pd_handoff(void *ud, uint32_t i, double now)
 static void transfer_done(Sim *s, uint32_t i, double now)
 {
 	SimReq *q = &s->reqs[i];
-	uint32_t src = q->worker, dst = q->dworker, d = dst - s->npre;
+	uint32_t src = q->worker, dst = q->drank, gd = q->dworker, d = gd - s->gpre;
 	samples_add(&s->xfer_time, now - q->xfer_start);
 	s->res->transfers++;
 	s->res->kv_tokens_sent += q->xfer_tokens;
@@ -179,9 +215,10 @@ static void transfer_done(Sim *s, uint32_t i, double now)
 	} else {
 		worker_adopt(dw, s->reqs, i);
 	}
-	sim_start_step(s, src, now, false);
-	sim_start_step(s, dst, now, false);
-	pd_pump(s, dst, now);
+	/* q may be gone (sim_complete frees it): only indices from here */
+	sim_start_step(s, s->group_of[src], now, false);
+	sim_start_step(s, gd, now, false);
+	pd_pump(s, gd, now);
 }
 
 void pd_link_event(Sim *s, uint32_t li, uint64_t ver, double now)
@@ -204,10 +241,10 @@ void pd_summarise(Sim *s, SimResult *r, double T)
 	r->transfer_time = samples_summary(&s->xfer_time);
 	r->transfer_wait = samples_summary(&s->xfer_wait);
 	uint32_t n = 0;
-	for (uint32_t l = 0; l < 2 * s->npre; l++) n += s->links[l] != NULL;
+	for (uint32_t l = 0; l < 2 * s->gpre; l++) n += s->links[l] != NULL;
 	r->links = calloc(n ? n : 1, sizeof *r->links);
 	if (!r->links) abort();
-	for (uint32_t l = 0; l < 2 * s->npre; l++) {
+	for (uint32_t l = 0; l < 2 * s->gpre; l++) {
 		Link *k = s->links[l];
 		if (!k) continue;
 		bool inter = l % 2;

@@ -96,45 +96,68 @@ static void in_system(Sim *s, double now, int delta)
 
 /* ---------------------------------------------------------------- steps */
 
-/* `chained`: the step follows the worker's previous one (it moves when
- * that one does); else an arrival woke an idle worker (it does not). */
-void sim_start_step(Sim *s, uint32_t wi, double now, bool chained)
+/* `chained`: the step follows the group's previous one (it moves when
+ * that one does); else an arrival woke an idle group (it does not). */
+void sim_start_step(Sim *s, uint32_t g, double now, bool chained)
 {
-	Worker *w = &s->w[wi];
-	if (w->busy || s->err) return;
-	double feat[SIM_NFEAT], cost[SIM_NCOST + SIM_MAX_SENS] = {0};
-	if (!worker_schedule(w, s->reqs, now, feat)) return;
-	const PoolSpec *p = w->pool;
-	p->cost(p->cost_ud, feat, cost);
-	double dur = cost[COST_TIME];
-	if (!(dur >= 0) || !isfinite(dur)) {
-		sim_fail(s, "the iteration time is %g s at a batch of %g requests with %g prefill tokens: "
-		     "step_time must be a finite, non-negative time", dur, feat[FEAT_BATCH_SIZE], feat[FEAT_PREFILL_TOKENS]);
-		return;
+	if (s->gbusy[g] || s->err) return;
+	uint32_t first = s->gfirst[g], dp = s->gdp[g];
+	const PoolSpec *p = s->w[first].pool;
+	double feat[SIM_NFEAT], agg[SIM_NFEAT] = {0}, cost[SIM_NCOST + SIM_MAX_SENS];
+	double dur = -1, work[SIM_NCOST] = {0}, dslow[SIM_MAX_SENS] = {0};
+	double waiting = 0, kv_used = 0;
+	for (uint32_t r = 0; r < dp; r++) {
+		Worker *w = &s->w[first + r];
+		waiting += w->nwaiting;
+		if (!worker_schedule(w, s->reqs, now, feat)) {
+			kv_used += w->used;
+			continue;
+		}
+		kv_used += w->used;
+		/* the law is of a whole worker: dp ranks like this one */
+		for (int k = 0; k < SIM_NFEAT; k++) {
+			agg[k] += feat[k];
+			feat[k] *= dp;
+		}
+		memset(cost, 0, sizeof cost);
+		p->cost(p->cost_ud, feat, cost);
+		double t = cost[COST_TIME];
+		if (!(t >= 0) || !isfinite(t)) {
+			sim_fail(s, "the iteration time is %g s at a batch of %g requests with %g prefill tokens: "
+				 "step_time must be a finite, non-negative time", t, feat[FEAT_BATCH_SIZE], feat[FEAT_PREFILL_TOKENS]);
+			return;
+		}
+		for (int k = COST_FLOP; k < SIM_NCOST; k++) work[k] += cost[k] / dp;
+		if (t > dur) {
+			dur = t;
+			for (uint32_t k = 0; k < s->nsens; k++) dslow[k] = cost[SIM_NCOST + k];
+		}
 	}
-	double g = p->gpus_per_worker;
-	s->flop += g * cost[COST_FLOP];
-	s->bytes += g * cost[COST_BYTES];
-	s->net += g * cost[COST_NET_BYTES];
+	if (dur < 0) return;
+	s->gbusy[g] = true;
+	double gpus = p->gpus_per_worker;
+	s->flop += gpus * work[COST_FLOP];
+	s->bytes += gpus * work[COST_BYTES];
+	s->net += gpus * work[COST_NET_BYTES];
 	s->busy += dur;
 	if (dur > 0) {
-		double u = fmax(cost[COST_FLOP] / (s->spec->peak_flops * dur), cost[COST_BYTES] / (s->spec->peak_bw * dur));
+		double u = fmax(work[COST_FLOP] / (s->spec->peak_flops * dur), work[COST_BYTES] / (s->spec->peak_bw * dur));
 		if (!(u >= 0)) u = 0;
-		s->dyn_energy += g * (s->spec->tdp - s->spec->idle_power) * fmin(1, u) * dur;
+		s->dyn_energy += gpus * (s->spec->tdp - s->spec->idle_power) * fmin(1, u) * dur;
 	}
-	s->step_start[wi] = now;
+	s->step_start[g] = now;
 	s->res->iterations++;
 	for (uint32_t k = 0; k < s->nsens; k++) {
-		double *d = &s->dend[(size_t)wi * s->nsens + k];
-		*d = (chained ? *d : 0) + cost[SIM_NCOST + k];
+		double *d = &s->dend[(size_t)g * s->nsens + k];
+		*d = (chained ? *d : 0) + dslow[k];
 	}
-	StepRecord *sr = &s->steprec[wi];
-	*sr = (StepRecord){.worker = wi, .start = now, .end = now + dur,
-		.batch_size = (uint32_t)feat[FEAT_BATCH_SIZE], .decode_reqs = (uint32_t)feat[FEAT_DECODE_TOKENS],
-		.prefill_reqs = (uint32_t)(feat[FEAT_BATCH_SIZE] - feat[FEAT_DECODE_TOKENS]),
-		.waiting = w->nwaiting, .prefill_tokens = feat[FEAT_PREFILL_TOKENS],
-		.decode_tokens = feat[FEAT_DECODE_TOKENS], .kv_used = w->used};
-	evq_push(&s->q, now + dur, EV_STEP_DONE, wi, 0);
+	StepRecord *sr = &s->steprec[g];
+	*sr = (StepRecord){.worker = g, .start = now, .end = now + dur,
+		.batch_size = (uint32_t)agg[FEAT_BATCH_SIZE], .decode_reqs = (uint32_t)agg[FEAT_DECODE_TOKENS],
+		.prefill_reqs = (uint32_t)(agg[FEAT_BATCH_SIZE] - agg[FEAT_DECODE_TOKENS]),
+		.waiting = (uint32_t)waiting, .prefill_tokens = agg[FEAT_PREFILL_TOKENS],
+		.decode_tokens = agg[FEAT_DECODE_TOKENS], .kv_used = kv_used};
+	evq_push(&s->q, now + dur, EV_STEP_DONE, g, 0);
 }
 
 void sim_on_token(void *ud, uint32_t i, double now)
@@ -151,7 +174,7 @@ void sim_on_token(void *ud, uint32_t i, double now)
 	q->last_token = now;
 	s->res->generated++;
 	for (uint32_t k = 0; k < s->nsens; k++) {
-		double d = s->dend[(size_t)q->worker * s->nsens + k];
+		double d = s->dend[(size_t)s->group_of[q->worker] * s->nsens + k];
 		if (q->generated == 1) q->dtok[k] = d;
 		q->dtok[s->nsens + k] = d;
 	}
@@ -203,43 +226,52 @@ void sim_complete(Sim *s, uint32_t i, double now)
 	free_slot(s, i);
 }
 
-static void step_done(Sim *s, uint32_t wi, double now)
+static void step_done(Sim *s, uint32_t g, double now)
 {
-	if (s->spec->obs.on_step) s->spec->obs.on_step(s->spec->obs.ud, &s->steprec[wi]);
+	if (s->spec->obs.on_step) s->spec->obs.on_step(s->spec->obs.ud, &s->steprec[g]);
 	WorkerSink sink = {sim_on_token, on_done, pd_handoff, s};
-	s->ndone = 0;
-	worker_finish_step(&s->w[wi], s->reqs, now, &sink);
-	for (uint32_t k = 0; k < s->ndone; k++) sim_complete(s, s->done[k], now);
-	sim_start_step(s, wi, now, true);
-	if (s->w[wi].role == ROLE_DECODE) pd_pump(s, wi, now);
+	s->gbusy[g] = false;
+	for (uint32_t r = 0; r < s->gdp[g]; r++) {
+		s->ndone = 0;
+		worker_finish_step(&s->w[s->gfirst[g] + r], s->reqs, now, &sink);
+		for (uint32_t k = 0; k < s->ndone; k++) sim_complete(s, s->done[k], now);
+	}
+	sim_start_step(s, g, now, true);
+	if (g >= s->gpre) pd_pump(s, g, now);
 }
 
 /* ---------------------------------------------------------------- arrivals */
 
-/* The router's view of the workers taking arrivals. */
+/* The router's view of the workers (groups) taking arrivals. */
 static uint32_t route(Sim *s, const SimReq *q, double now)
 {
-	for (uint32_t k = 0; k < s->npre; k++) {
-		const Worker *w = &s->w[k];
-		s->load_tokens[k] = w->outstanding;
-		s->load_reqs[k] = w->nwaiting + w->nrunning;
-		s->load_kv[k] = worker_kv_fraction(w);
+	for (uint32_t g = 0; g < s->gpre; g++) {
+		s->load_tokens[g] = s->load_kv[g] = 0;
+		s->load_reqs[g] = 0;
+		for (uint32_t r = 0; r < s->gdp[g]; r++) {
+			const Worker *w = &s->w[s->gfirst[g] + r];
+			s->load_tokens[g] += w->outstanding;
+			s->load_reqs[g] += w->nwaiting + w->nrunning;
+			s->load_kv[g] += worker_kv_fraction(w) / s->gdp[g];
+		}
 	}
-	RouterLoad load = {s->npre, s->load_tokens, s->load_reqs, s->load_kv};
+	RouterLoad load = {s->gpre, s->load_tokens, s->load_reqs, s->load_kv};
 	/* the router sees the prompt, not the answer's pages */
 	uint32_t n = q->r.prompt / s->spec->cache.page;
 	return router_pick(s->router, q->pages, n < q->npages ? n : q->npages, q->r.prompt, now, &load);
 }
 
 /* Takes ownership of r: routes it to a worker, or rejects it. */
-/* Returns the worker it went to (the caller starts it once every request
- * of the instant is queued, so they batch together), or UINT32_MAX. */
+/* Returns the group it went to (the caller starts it once every request
+ * of the instant is queued, so they batch together), or UINT32_MAX.
+ * Inside a group, ranks take requests in turn (SGLang's DP controller
+ * default, round robin). */
 static uint32_t arrive(Sim *s, uint32_t slot, double now)
 {
 	SimReq *q = &s->reqs[slot];
 	s->res->arrived++;
 	double need = (double)q->r.prompt + q->r.output - 1;
-	if (need > s->spec->pool.kv_tokens || (s->spec->disaggregated && need > s->spec->decode.kv_tokens)) {
+	if (need > s->rank_pool[0].kv_tokens || (s->spec->disaggregated && need > s->rank_pool[1].kv_tokens)) {
 		s->res->rejected++;
 		free_slot(s, slot);
 		return UINT32_MAX;
@@ -251,9 +283,10 @@ static uint32_t arrive(Sim *s, uint32_t slot, double now)
 		if (!q->dtok) abort();
 	}
 	in_system(s, now, +1);
-	uint32_t wi = route(s, q, now);
-	worker_enqueue(&s->w[wi], s->reqs, slot);
-	return wi;
+	uint32_t g = route(s, q, now);
+	uint32_t rank = s->gfirst[g] + (uint32_t)(s->grr[g]++ % s->gdp[g]);
+	worker_enqueue(&s->w[rank], s->reqs, slot);
+	return g;
 }
 
 static void pull(Sim *s)
@@ -351,7 +384,7 @@ static void summarise(Sim *s, double end)
 	r->goodput = (double)r->slo_met / T;
 	r->cache_hit_rate = r->prompt_tokens > 0 ? r->cached_tokens / r->prompt_tokens : 0;
 	r->block_hit_rate = r->prompt_blocks > 0 ? r->cached_blocks / r->prompt_blocks : 0;
-	r->kv_capacity = sp->pool.kv_tokens;
+	r->kv_capacity = s->rank_pool[0].kv_tokens;
 	double used_share = 0;
 	for (uint32_t k = 0; k < s->nw; k++) {
 		Worker *w = &s->w[k];
@@ -369,7 +402,7 @@ static void summarise(Sim *s, double end)
 	r->compute_util = s->flop / (gpu_s * sp->peak_flops);
 	r->bw_util = s->bytes / (gpu_s * sp->peak_bw);
 	r->net_util = sp->peak_net > 0 ? s->net / (gpu_s * sp->peak_net) : 0;
-	r->busy = s->busy / (T * s->nw);
+	r->busy = s->busy / (T * s->ng);
 	router_stats(s->router, &r->routed_by_balance, &r->routed_by_cache, &r->routed_by_load);
 	pd_summarise(s, r, T);
 	r->gpu_seconds = gpu_s;
@@ -392,31 +425,54 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 {
 	memset(out, 0, sizeof *out);
 	Sim s = {.spec = spec, .src = src, .res = out};
-	s.npre = spec->pool.replicas;
 	uint32_t ndec = spec->disaggregated ? spec->decode.replicas : 0;
-	s.nw = s.npre + ndec;
-	out->workers = s.nw;
-	out->gpus = s.npre * spec->pool.gpus_per_worker + ndec * spec->decode.gpus_per_worker;
-	out->prefill_workers = spec->disaggregated ? s.npre : 0;
+	uint32_t dpp = spec->pool.dp ? spec->pool.dp : 1, dpd = spec->decode.dp ? spec->decode.dp : 1;
+	s.gpre = spec->pool.replicas;
+	s.ng = s.gpre + ndec;
+	s.npre = s.gpre * dpp;
+	s.nw = s.npre + ndec * dpd;
+	out->workers = s.ng;
+	out->gpus = s.gpre * spec->pool.gpus_per_worker + ndec * spec->decode.gpus_per_worker;
+	out->prefill_workers = spec->disaggregated ? s.gpre : 0;
 	out->decode_workers = ndec;
+	for (int k = 0; k < 2; k++) {
+		PoolSpec *rp = &s.rank_pool[k];
+		*rp = k ? spec->decode : spec->pool;
+		uint32_t dp = k ? dpd : dpp;
+		rp->kv_tokens = floor(rp->kv_tokens / dp);
+		rp->chunk_size /= dp;
+		rp->max_running = rp->max_running / dp ? rp->max_running / dp : 1;
+	}
 	s.w = calloc(s.nw, sizeof *s.w);
-	s.step_start = calloc(s.nw, sizeof *s.step_start);
-	s.steprec = calloc(s.nw, sizeof *s.steprec);
+	s.step_start = calloc(s.ng, sizeof *s.step_start);
+	s.steprec = calloc(s.ng, sizeof *s.steprec);
 	s.nsens = spec->pool.nsens < SIM_MAX_SENS ? spec->pool.nsens : SIM_MAX_SENS;
-	s.dend = calloc((size_t)s.nw * (s.nsens ? s.nsens : 1), sizeof *s.dend);
-	if (!s.w || !s.step_start || !s.steprec || !s.dend) abort();
+	s.dend = calloc((size_t)s.ng * (s.nsens ? s.nsens : 1), sizeof *s.dend);
+	s.gfirst = calloc(s.ng, sizeof *s.gfirst);
+	s.gdp = calloc(s.ng, sizeof *s.gdp);
+	s.grr = calloc(s.ng, sizeof *s.grr);
+	s.gbusy = calloc(s.ng, sizeof *s.gbusy);
+	s.group_of = calloc(s.nw, sizeof *s.group_of);
+	if (!s.w || !s.step_start || !s.steprec || !s.dend || !s.gfirst || !s.gdp || !s.grr || !s.gbusy || !s.group_of)
+		abort();
 	s.dcache = (CacheSpec){.policy = RADIX_NONE, .page = spec->cache.page};
-	for (uint32_t k = 0; k < s.nw; k++)
-		if (k < s.npre) worker_init(&s.w[k], k, &spec->pool, &spec->cache);
-		else worker_init(&s.w[k], k, &spec->decode, &s.dcache);
+	for (uint32_t g = 0, rank = 0; g < s.ng; g++) {
+		bool dec = g >= s.gpre;
+		s.gfirst[g] = rank;
+		s.gdp[g] = dec ? dpd : dpp;
+		for (uint32_t r = 0; r < s.gdp[g]; r++, rank++) {
+			s.group_of[rank] = g;
+			worker_init(&s.w[rank], rank, &s.rank_pool[dec], dec ? &s.dcache : &spec->cache);
+		}
+	}
 	RouterSpec rs = spec->router;
 	rs.page = spec->cache.page;
 	rs.seed = spec->seed;
-	s.router = router_new(&rs, s.npre);
-	s.load_tokens = calloc(s.npre, sizeof *s.load_tokens);
-	s.load_kv = calloc(s.npre, sizeof *s.load_kv);
-	s.load_reqs = calloc(s.npre, sizeof *s.load_reqs);
-	s.woken = calloc(s.nw, sizeof *s.woken);
+	s.router = router_new(&rs, s.gpre);
+	s.load_tokens = calloc(s.gpre, sizeof *s.load_tokens);
+	s.load_kv = calloc(s.gpre, sizeof *s.load_kv);
+	s.load_reqs = calloc(s.gpre, sizeof *s.load_reqs);
+	s.woken = calloc(s.ng, sizeof *s.woken);
 	if (!s.router || !s.load_tokens || !s.load_kv || !s.load_reqs || !s.woken) abort();
 	pd_init(&s);
 	evq_init(&s.q);
@@ -441,6 +497,11 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	free(s.load_reqs);
 	free(s.woken);
 	free(s.wlist);
+	free(s.gfirst);
+	free(s.gdp);
+	free(s.grr);
+	free(s.gbusy);
+	free(s.group_of);
 	free(s.w);
 	free(s.step_start);
 	free(s.steprec);

@@ -62,6 +62,12 @@ typedef struct PoolSpec {
 	void *cost_ud;
 	uint32_t nsens;             /* quantities the cost is differentiated by (<= SIM_MAX_SENS) */
 	WorkerRole role;
+	uint32_t dp;                /* DP-attention ranks per worker (0 or 1: none).  Each rank
+				       schedules its own requests with kv_tokens / dp of KV,
+				       max_running / dp running and chunk_size / dp per
+				       iteration (SGLang divides them so); the ranks step
+				       together, each iteration as long as the slowest rank's,
+				       costed as dp ranks like it */
 } PoolSpec;
 
 /* KV transfers of a disaggregated deployment.  A transfer between two

@@ -1,9 +1,13 @@
 /* sim_int.h -- what sim.c (the event loop) and pd.c (prefill/decode
  * disaggregation: handoffs, transfer queues, links) share.
  *
- * Workers are one array: [0, npre) take arrivals (colocated or prefill
- * workers), [npre, nw) are decode workers.  Links are one array too, two
- * per prefill worker (inside its node, between nodes), made on first use.
+ * Ranks are one array of Worker schedulers; a worker of the deployment is
+ * a group of dp consecutive ranks that step together (dp = 1 without DP
+ * attention).  Groups [0, gpre) take arrivals (colocated or prefill),
+ * [gpre, ng) are decode workers; ranks [0, npre) belong to the first.
+ * Events, step records, routing and links work on groups; requests and KV
+ * live on ranks.  Links: two per prefill group (inside its node, between
+ * nodes), made on first use.
  */
 #ifndef SGL_SIM_INT_H
 #define SGL_SIM_INT_H
@@ -42,7 +46,14 @@ typedef struct Sim {
 	uint32_t nsens;
 	double *dend;            /* per worker x nsens: d(end of its current step)/dq */
 	double dsum_ttft[SIM_MAX_SENS], dsum_tpot[SIM_MAX_SENS], dmakespan[SIM_MAX_SENS];
-	/* workers that got requests at the current instant */
+	/* DP-attention groups */
+	uint32_t ng, gpre;
+	uint32_t *gfirst, *gdp;   /* per group: first rank, ranks */
+	uint32_t *group_of;       /* per rank */
+	uint32_t *grr;            /* per group: round-robin cursor over its ranks */
+	bool *gbusy;
+	PoolSpec rank_pool[2];    /* the pools divided per rank: arrivals, decode */
+	/* groups that got requests at the current instant */
 	bool *woken;
 	uint32_t *wlist;
 	uint32_t nwoken, capwoken;
@@ -64,9 +75,9 @@ typedef struct Sim {
 
 void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v);
 void sim_fail(Sim *s, const char *fmt, double a, double b, double c);
-/* Starts worker wi's next iteration at `now` if it is idle and has work;
- * `chained`: it follows the worker's previous iteration (sensitivities). */
-void sim_start_step(Sim *s, uint32_t wi, double now, bool chained);
+/* Starts group g's next iteration at `now` if it is idle and a rank has
+ * work; `chained`: it follows the group's previous iteration. */
+void sim_start_step(Sim *s, uint32_t g, double now, bool chained);
 /* A token of request i at `now` (the WorkerSink token callback). */
 void sim_on_token(void *ud, uint32_t i, double now);
 /* Request i finished at `now`: figures, session follow-up, slot freed. */
@@ -79,8 +90,8 @@ void pd_free(Sim *s);
 void pd_handoff(void *ud, uint32_t i, double now);
 /* The EV_TRANSFER_DONE event of link `li`, stamped `ver`. */
 void pd_link_event(Sim *s, uint32_t li, uint64_t ver, double now);
-/* Decode worker wi may have room again: start what its queue allows. */
-void pd_pump(Sim *s, uint32_t wi, double now);
+/* Decode group g may have room again: start what its queue allows. */
+void pd_pump(Sim *s, uint32_t g, double now);
 /* Transfer and link figures into r. */
 void pd_summarise(Sim *s, SimResult *r, double T);
 #endif

@@ -71,7 +71,8 @@ typedef struct SimReq {
 	double *dtok;           /* sensitivities: d(first token)/dq_k, then d(last token)/dq_k */
 	/* disaggregated: the prefill worker keeps `priv`/`lock` until the
 	   transfer ends; the decode worker's reservation is `reserved` */
-	uint32_t dworker;       /* decode worker */
+	uint32_t dworker;       /* decode group */
+	uint32_t drank;         /* the rank of it that reserved room */
 	double reserved;
 	double handoff, xfer_start, xfer_tokens;
 } SimReq;

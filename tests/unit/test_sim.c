@@ -384,3 +384,46 @@ Test(sim_pd, same_seed_same_result)
 	free(l1);
 	free(l2);
 }
+
+/* ---------------------------------------------------------------- DP attention */
+
+Test(sim_dp, ranks_step_together_at_the_slowest_ranks_pace)
+{
+	/* one worker of 2 DP ranks; a long and a short prompt arrive together,
+	   one on each rank (round robin).  The ranks step in lockstep, each
+	   iteration costed as 2 ranks like the busiest: both first tokens come
+	   after a + b * 2 * 4000, not the short one after a + b * 2 * 100 */
+	Meter m = {.step = 0.002, .per_token = 1e-6};
+	SimSpec sp = spec_of(&m, 1, 8, 1e6);
+	sp.pool.dp = 2;
+	sp.cache.policy = RADIX_NONE;
+	sp.obs = (SimObserver){0};
+	WorkloadSpec ws = {.seed = 1, .requests = 2, .block = 16, .turns = 1,
+			   .arrival = {.kind = ARR_BURST, .at = 0, .count = 2},
+			   .prompt = {.kind = DIST_UNIFORM, .a = 100, .b = 4000}, .output = {.kind = DIST_CONSTANT, .a = 1}};
+	SimResult r = run(&sp, &ws);
+	cr_expect_eq(r.iterations, 1);
+	cr_expect_eq(r.workers, 1);
+	cr_expect(r.ttft.max == r.ttft.p50, "the two first tokens differ: %g and %g", r.ttft.p50, r.ttft.max);
+	/* the busiest rank's tokens, times dp, set the pace */
+	cr_expect_gt(r.ttft.max, 0.002 + 1e-6 * 2 * 2000);
+	/* the cost saw dp x the busiest rank's batch: features summed over calls */
+	cr_expect_eq(m.calls, 2);
+	sim_result_free(&r);
+}
+
+Test(sim_dp, dp_ranks_conserve_and_obey_little)
+{
+	Meter m = {.step = 0.004, .per_token = 1e-6};
+	SimSpec sp = spec_of(&m, 2, 64, 40000);
+	sp.pool.dp = 4;
+	WorkloadSpec ws = poisson_of(30, 3000, 0, 0);
+	ws.prompt = (DistSpec){.kind = DIST_LOGNORMAL, .a = 600, .b = 0.7};
+	ws.output = (DistSpec){.kind = DIST_UNIFORM, .a = 1, .b = 400};
+	SimResult r = run(&sp, &ws);
+	assert_conserved(&r, 3000);
+	cr_expect_eq(r.workers, 2);
+	/* each rank holds a quarter of the pool */
+	cr_expect_eq(r.kv_capacity, 10000);
+	sim_result_free(&r);
+}
