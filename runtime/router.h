@@ -4,8 +4,8 @@
  *
  * Cache-aware routing (sgl-router's cache_aware policy, as the issue
  * states it): the router keeps, per worker, an approximate radix tree of
- * the pages it routed there (runtime/radix.h, LRU-evicted beyond
- * max_tree_size tokens; the router never sees the workers' real caches).
+ * the pages it routed there (LRU-evicted beyond max_tree_size tokens;
+ * the router never sees the workers' real caches).
  * For a request:
  *   1. if the load is imbalanced -- max - min outstanding requests >
  *      balance_abs and max > balance_rel x min -- route to the least
@@ -16,6 +16,10 @@
  *   3. else route to the least loaded worker (fewest outstanding requests,
  *      then the lowest index).
  * The chosen worker's tree then records the request's pages.
+ * The trees are kept as one shared radix tree whose nodes record which
+ * workers hold them, as sgl-router keeps them (router.c): a worker's
+ * tree is the part of it that the worker holds, and a request's path is
+ * walked once for all workers.
  *
  * Other policies: round_robin (0, 1, 2, ...), shortest_queue (fewest
  * outstanding tokens, then lowest index), random (uniform, from the
@@ -63,4 +67,11 @@ uint32_t router_pick(Router *r, const uint64_t *pages, uint32_t npages, uint32_t
 /* Share of requests the cache-aware policy routed by each rule (for the
  * report): by imbalance, by cache match, by load. */
 void router_stats(const Router *r, uint64_t *by_balance, uint64_t *by_cache, uint64_t *by_load);
+/* NULL when the cache-aware tree keeps every invariant listed at the top
+ * of router.c (and always for the other policies, or no router), else a
+ * static description of the first violation found: among them, no worker
+ * holds more than floor(max_tree_tokens / page) pages, and a worker
+ * holding a node holds its parent.  For tests: it takes O(s log s) time
+ * and O(s) memory for a tree of s nodes. */
+const char *router_check(const Router *r);
 #endif

@@ -1,6 +1,9 @@
 /* test_router.c -- request routing: the simple policies' rules and ties,
- * the cache-aware policy's three rules and its LRU trees, and a simulated
- * Zipf workload where cache-aware routing keeps prefixes together. */
+ * the cache-aware policy's three rules and its LRU trees, a simulated
+ * Zipf workload where cache-aware routing keeps prefixes together, and
+ * the shared multi-tenant tree: pick by pick against a reference model
+ * (per-worker lists of recorded requests), its per-worker eviction and
+ * invariants (router_check), and determinism whatever the addresses. */
 #include "config.h"
 #include <criterion/criterion.h>
 #include <string.h>
@@ -550,4 +553,398 @@ Test(router, zipf_prefixes_stay_with_their_worker_under_cache_aware)
 	/* and it does not get there by sending everything to one worker */
 	for (int w = 0; w < SIM_W; w++)
 		cr_expect_gt(ca.share[w], SIM_REQS / 20, "worker %d got %u", w, ca.share[w]);
+}
+
+/* ---- the shared tree: a reference model ---------------------------- */
+
+/* A small deterministic generator (splitmix64), local to these tests. */
+static uint64_t mix_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(mix_next(s) % n);
+}
+
+enum { REF_W = 8, REF_MAXP = 48, REF_REQS = 1500 };
+
+/* The router as router.h states it, with each worker's "tree" kept as
+ * the list of the page sequences recorded there (no eviction: the
+ * workloads below never fill a tree). */
+typedef struct {
+	RouterSpec spec;
+	uint32_t n;
+	uint64_t (*seq)[REF_MAXP];  /* REF_REQS recorded sequences */
+	uint32_t *len, *worker;
+	uint32_t nseq;
+	uint64_t rules[3];          /* balance, cache, load */
+} Ref;
+
+static uint32_t ref_argmin(const Ref *m, const RouterLoad *l)
+{
+	uint32_t best = 0;
+	for (uint32_t i = 1; i < m->n; i++)
+		if (l->outstanding_requests[i] < l->outstanding_requests[best])
+			best = i;
+	return best;
+}
+
+static uint32_t ref_pick(Ref *m, const uint64_t *p, uint32_t np, uint32_t prompt, const RouterLoad *l)
+{
+	uint32_t lo = l->outstanding_requests[0], hi = lo, w;
+	for (uint32_t i = 1; i < m->n; i++) {
+		uint32_t x = l->outstanding_requests[i];
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	if (hi - lo > m->spec.balance_abs && hi > m->spec.balance_rel * lo) {
+		w = ref_argmin(m, l);
+		m->rules[0]++;
+	} else {
+		/* the longest common prefix with any sequence, per worker */
+		uint32_t best = 0, match = 0;
+		for (uint32_t k = 0; k < m->nseq; k++) {
+			uint32_t i = 0;
+			while (i < np && i < m->len[k] && m->seq[k][i] == p[i])
+				i++;
+			if (i > match || (i == match && i > 0 && m->worker[k] < best)) {
+				match = i;
+				best = m->worker[k];
+			}
+		}
+		double ratio = prompt > 0 ? (double)match * m->spec.page / prompt : 0;
+		if (ratio > m->spec.cache_threshold) {
+			w = best;
+			m->rules[1]++;
+		} else {
+			w = ref_argmin(m, l);
+			m->rules[2]++;
+		}
+	}
+	if (np > 0) {
+		memcpy(m->seq[m->nseq], p, np * sizeof *p);
+		m->len[m->nseq] = np;
+		m->worker[m->nseq++] = w;
+	}
+	return w;
+}
+
+/* A request of a random workload: a prefix of one of a few templates
+ * (so requests share prefixes and part ways at every depth, also inside
+ * what a tree keeps as one node), then a tail from a small alphabet. */
+static uint32_t random_request(uint64_t *s, const uint64_t (*tmpl)[REF_MAXP], uint32_t ntmpl,
+			       uint64_t *p)
+{
+	uint32_t n = 0;
+	if (below(s, 8) > 0) {
+		const uint64_t *t = tmpl[below(s, ntmpl)];
+		uint32_t take = below(s, 33);
+		for (; n < take; n++)
+			p[n] = t[n];
+	}
+	uint32_t tail = below(s, 7);
+	for (uint32_t i = 0; i < tail && n < REF_MAXP; i++)
+		p[n++] = below(s, 4) == 0 ? UINT64_MAX - below(s, 2) : 5000 + below(s, 3);
+	return n;
+}
+
+/* Random loads: mostly balanced, sometimes one worker far ahead. */
+static void random_loads(uint64_t *s, uint32_t *reqs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		reqs[i] = below(s, 6);
+	if (below(s, 5) == 0)
+		reqs[below(s, n)] += 40 + below(s, 40);
+}
+
+static void templates(uint64_t *s, uint64_t (*tmpl)[REF_MAXP], uint32_t ntmpl)
+{
+	for (uint32_t k = 0; k < ntmpl; k++)
+		for (uint32_t i = 0; i < REF_MAXP; i++)   /* templates share heads too */
+			tmpl[k][i] = i < 4 * (k % 3) ? 100 + i : mix_next(s) % 64 + 1000 * (k + 1);
+	tmpl[0][0] = 0;                              /* page id 0 is a page */
+}
+
+Test(router, shared_tree_matches_reference_pick_by_pick)
+{
+	static uint64_t seqs[REF_REQS][REF_MAXP];
+	static uint32_t lens[REF_REQS], workers[REF_REQS];
+	const double thresholds[] = { 0.0, 0.3, 0.5, 0.9, -1 };
+	uint64_t tmpl[6][REF_MAXP];
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		uint64_t s = seed * 7919;
+		RouterSpec spec = spec_of(RP_CACHE_AWARE);
+		spec.cache_threshold = thresholds[seed % N(thresholds)];
+		spec.max_tree_tokens = 1e9;           /* never full */
+		uint32_t n = 1 + (uint32_t)(seed % REF_W);
+		Router *r = router_new(&spec, n);
+		Ref m = { .spec = spec, .n = n, .seq = seqs, .len = lens, .worker = workers };
+		templates(&s, tmpl, 6);
+		uint32_t reqs[REF_W];
+		RouterLoad l = { n, NULL, reqs, NULL };
+		uint64_t p[REF_MAXP];
+		for (uint32_t i = 0; i < REF_REQS; i++) {
+			uint32_t np = random_request(&s, (const uint64_t (*)[REF_MAXP])tmpl, 6, p);
+			uint32_t prompt = below(&s, 10) == 0 ? 0 : np * PAGE + below(&s, 3 * PAGE);
+			random_loads(&s, reqs, n);
+			uint32_t want = ref_pick(&m, p, np, prompt, &l);
+			uint32_t got = router_pick(r, p, np, prompt, (double)i, &l);
+			cr_assert_eq(got, want, "seed %llu pick %u (%u pages): router %u, reference %u",
+				     (unsigned long long)seed, i, np, got, want);
+			if (i % 100 == 0) {
+				const char *err = router_check(r);
+				cr_assert_null(err, "seed %llu pick %u: %s", (unsigned long long)seed, i, err);
+			}
+		}
+		expect_stats(r, m.rules[0], m.rules[1], m.rules[2]);
+		cr_assert_null(router_check(r));
+		router_free(r);
+	}
+}
+
+/* ---- the shared tree: eviction ------------------------------------- */
+
+Test(router, check_is_null_for_other_policies_and_no_router)
+{
+	cr_expect_null(router_check(NULL));
+	RoutePolicyKind ps[] = { RP_ROUND_ROBIN, RP_SHORTEST_QUEUE, RP_RANDOM, RP_LEAST_KV };
+	for (size_t k = 0; k < N(ps); k++) {
+		RouterSpec s = spec_of(ps[k]);
+		Router *r = router_new(&s, 2);
+		cr_expect_null(router_check(r));
+		router_free(r);
+	}
+}
+
+/* Workers hold a shared prefix each on its own account: one evicting it
+ * leaves the other's copy. */
+Test(router, eviction_is_per_worker)
+{
+	RouterSpec s = spec_of(RP_CACHE_AWARE);
+	s.max_tree_tokens = 4 * PAGE;                    /* 4 pages each */
+	Router *r = router_new(&s, 2);
+	Load l;
+	load_init(&l, 2);
+	uint64_t a[4], b[4];
+	pages_of(a, 100, 4);
+	pages_of(b, 200, 4);
+	uint32_t to0[] = { 0, 1 }, to1[] = { 1, 0 }, force1[] = { 60, 0 };
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, a, 4, 1, &l), 0);           /* a on 0 */
+	set_reqs(&l, force1);
+	cr_expect_eq(pick(r, a, 4, 2, &l), 1);           /* a on 1 too (imbalance) */
+	set_reqs(&l, to1);
+	cr_expect_eq(pick(r, b, 4, 3, &l), 1);           /* b replaces a on 1 */
+	cr_expect_null(router_check(r));
+	cr_expect_eq(pick(r, a, 4, 4, &l), 0);           /* a still on 0: by cache */
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, b, 4, 5, &l), 1);           /* b on 1 */
+	expect_stats(r, 1, 2, 2);
+	cr_expect_null(router_check(r));
+	router_free(r);
+}
+
+/* LRU per worker: the least recently used request goes first, and a
+ * shared node another worker used since does not count as used. */
+Test(router, eviction_is_lru_per_worker)
+{
+	RouterSpec s = spec_of(RP_CACHE_AWARE);
+	s.max_tree_tokens = 6 * PAGE;                    /* 6 pages each */
+	Router *r = router_new(&s, 2);
+	Load l;
+	load_init(&l, 2);
+	uint64_t a[2], b[2], c[2], d[2];
+	pages_of(a, 100, 2);
+	pages_of(b, 200, 2);
+	pages_of(c, 300, 2);
+	pages_of(d, 400, 2);
+	uint32_t to0[] = { 0, 1 }, force1[] = { 60, 0 };
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, a, 2, 1, &l), 0);
+	cr_expect_eq(pick(r, b, 2, 2, &l), 0);
+	cr_expect_eq(pick(r, c, 2, 3, &l), 0);           /* 0 full: a b c */
+	cr_expect_eq(pick(r, a, 2, 4, &l), 0);           /* a used again */
+	set_reqs(&l, force1);
+	cr_expect_eq(pick(r, b, 2, 5, &l), 1);           /* 1 uses b: not 0's use */
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, d, 2, 6, &l), 0);           /* evicts 0's b, its LRU */
+	cr_expect_null(router_check(r));
+	uint32_t to1[] = { 1, 0 };
+	set_reqs(&l, to1);
+	cr_expect_eq(pick(r, a, 2, 7, &l), 0);           /* kept */
+	cr_expect_eq(pick(r, c, 2, 8, &l), 0);           /* kept */
+	cr_expect_eq(pick(r, d, 2, 9, &l), 0);           /* kept */
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, b, 2, 10, &l), 1);          /* only 1 has b now */
+	expect_stats(r, 1, 5, 4);
+	router_free(r);
+}
+
+/* A node cut by another worker's request is evicted piece by piece: the
+ * part used last stays (a tree per worker would have kept [a b c d] as
+ * one node and dropped all of it).  This is the one way in which the
+ * shared tree's eviction differs from per-worker trees: finer. */
+Test(router, eviction_is_finer_where_other_workers_cut_a_node)
+{
+	RouterSpec s = spec_of(RP_CACHE_AWARE);
+	s.cache_threshold = 0.49;
+	s.max_tree_tokens = 5 * PAGE;                    /* 5 pages each */
+	Router *r = router_new(&s, 2);
+	Load l;
+	load_init(&l, 2);
+	uint64_t abcd[4], ab[2], e[2], abxy[4];
+	pages_of(abcd, 100, 4);
+	pages_of(ab, 100, 2);
+	pages_of(e, 900, 2);
+	pages_of(abxy, 100, 4);
+	abxy[2] = 700;
+	abxy[3] = 701;
+	uint32_t to0[] = { 0, 1 }, force1[] = { 60, 0 };
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, abcd, 4, 1, &l), 0);        /* 0: [a b c d] */
+	set_reqs(&l, force1);
+	cr_expect_eq(pick(r, ab, 2, 2, &l), 1);          /* 1: [a b], cutting the node */
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, ab, 2, 3, &l), 0);          /* 0 uses [a b] again */
+	cr_expect_eq(pick(r, e, 2, 4, &l), 0);           /* 6 > 5: 0 drops [c d] only */
+	cr_expect_null(router_check(r));
+	uint32_t to1[] = { 1, 0 };
+	set_reqs(&l, to1);
+	/* 2 of 4 pages > 0.49: by cache, to the lowest worker holding [a b] */
+	cr_expect_eq(pick(r, abxy, 4, 5, &l), 0);
+	/* [a b c d] matches 2 pages on 0 and 1 alike now: 0 */
+	cr_expect_eq(pick(r, abcd, 4, 6, &l), 0);
+	expect_stats(r, 1, 3, 2);
+	router_free(r);
+}
+
+/* The request being recorded is never evicted, not even when another of
+ * the worker's leaves was used at the same instant (a tie on the time
+ * that the older node would otherwise lose). */
+Test(router, eviction_spares_the_request_being_recorded)
+{
+	RouterSpec s = spec_of(RP_CACHE_AWARE);
+	s.max_tree_tokens = 3 * PAGE;                    /* 3 pages each */
+	Router *r = router_new(&s, 2);
+	Load l;
+	load_init(&l, 2);
+	uint64_t y[3], x[2];
+	pages_of(y, 100, 3);
+	pages_of(x, 200, 2);
+	uint32_t to1[] = { 1, 0 }, to0[] = { 0, 1 }, force0[] = { 0, 60 };
+	set_reqs(&l, to1);
+	cr_expect_eq(pick(r, y, 3, 0, &l), 1);           /* 1: y, the older node */
+	set_reqs(&l, to0);
+	cr_expect_eq(pick(r, x, 2, 1, &l), 0);           /* 0: x at t = 1 */
+	set_reqs(&l, force0);
+	/* 0 records y at t = 1 too: 5 > 3 pages; y's node is older than x's
+	 * and used at the same time, but it is this request's: x goes */
+	cr_expect_eq(pick(r, y, 3, 1, &l), 0);
+	cr_expect_null(router_check(r));
+	set_reqs(&l, to1);
+	cr_expect_eq(pick(r, y, 3, 2, &l), 0);           /* y on 0 (and 1): 0 */
+	cr_expect_eq(pick(r, x, 2, 3, &l), 1);           /* x is gone: by load */
+	expect_stats(r, 1, 1, 3);
+	router_free(r);
+}
+
+/* Random workloads on small trees: after every pick the invariants hold
+ * (no worker over its capacity, a worker at a node holds its parent, no
+ * node without a worker, so the tree holds at most n x capacity pages
+ * and frees the rest), and the pages just recorded are all kept: the
+ * same request again matches them in full. */
+Test(router, eviction_keeps_invariants_and_the_request_on_random_workloads)
+{
+	uint64_t tmpl[6][REF_MAXP];
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		uint64_t s = seed * 104729;
+		RouterSpec spec = spec_of(RP_CACHE_AWARE);
+		spec.cache_threshold = 0.5;
+		spec.max_tree_tokens = (double)(8 + 6 * seed) * PAGE + 3;  /* 14..44 pages */
+		uint32_t cap = 8 + 6 * (uint32_t)seed;
+		uint32_t n = 1 + (uint32_t)(seed % 4);
+		Router *r = router_new(&spec, n);
+		templates(&s, tmpl, 6);
+		uint32_t reqs[REF_W];
+		RouterLoad l = { n, NULL, reqs, NULL };
+		uint64_t p[REF_MAXP];
+		double now = 0;
+		for (uint32_t i = 0; i < 3000; i++) {
+			uint32_t np = random_request(&s, (const uint64_t (*)[REF_MAXP])tmpl, 6, p);
+			random_loads(&s, reqs, n);
+			now += below(&s, 3) == 0 ? 0 : 1;          /* ties in time too */
+			router_pick(r, p, np, np * PAGE + 5, now, &l);
+			const char *err = router_check(r);
+			cr_assert_null(err, "seed %llu pick %u: %s", (unsigned long long)seed, i, err);
+			uint32_t kept = np < cap ? np : cap;
+			if (kept == 0)
+				continue;
+			/* ratio > 0.5 exactly when all `kept` pages match */
+			uint64_t by0, by1;
+			router_stats(r, NULL, &by0, NULL);
+			router_pick(r, p, kept, 2 * kept * PAGE - 1, now, NULL);
+			router_stats(r, NULL, &by1, NULL);
+			cr_assert_eq(by1, by0 + 1, "seed %llu pick %u: %u pages recorded, not all kept",
+				     (unsigned long long)seed, i, kept);
+		}
+		cr_assert_null(router_check(r));
+		router_free(r);
+	}
+}
+
+/* ---- the shared tree: determinism ---------------------------------- */
+
+/* The picks of a random workload with eviction; `noise` allocates blocks
+ * of random sizes between picks, so that the tree's nodes land at other
+ * addresses. */
+static void workload_picks(uint64_t seed, bool noise, uint32_t *out, size_t count)
+{
+	uint64_t s = seed, t = seed ^ 0x5555;
+	uint64_t tmpl[6][REF_MAXP];
+	RouterSpec spec = spec_of(RP_CACHE_AWARE);
+	spec.max_tree_tokens = 30 * PAGE;
+	Router *r = router_new(&spec, 5);
+	templates(&s, tmpl, 6);
+	uint32_t reqs[5];
+	RouterLoad l = { 5, NULL, reqs, NULL };
+	uint64_t p[REF_MAXP];
+	void *junk[64] = { 0 };
+	for (size_t i = 0; i < count; i++) {
+		if (noise) {
+			size_t k = below(&t, 64);
+			free(junk[k]);
+			junk[k] = malloc(1 + below(&t, 4096));
+		}
+		uint32_t np = random_request(&s, (const uint64_t (*)[REF_MAXP])tmpl, 6, p);
+		random_loads(&s, reqs, 5);
+		out[i] = router_pick(r, p, np, np * PAGE, (double)(i / 2), &l);
+	}
+	uint64_t b, c, d;
+	router_stats(r, &b, &c, &d);
+	out[count - 1] ^= (uint32_t)(b * 31 + c * 7 + d) << 8;   /* stats too */
+	cr_expect_null(router_check(r));
+	router_free(r);
+	for (size_t k = 0; k < 64; k++)
+		free(junk[k]);
+}
+
+Test(router, cache_aware_is_deterministic_whatever_the_addresses)
+{
+	enum { PICKS = 4000 };
+	static uint32_t a[PICKS], b[PICKS], c[PICKS];
+	workload_picks(11, false, a, PICKS);
+	workload_picks(11, true, b, PICKS);
+	workload_picks(11, false, c, PICKS);
+	cr_expect_arr_eq(a, b, sizeof a);
+	cr_expect_arr_eq(a, c, sizeof a);
+	/* and the workload does exercise more than one worker and rule */
+	size_t changes = 0;
+	for (size_t i = 1; i < PICKS - 1; i++)
+		changes += a[i] != a[i - 1];
+	cr_expect_gt(changes, PICKS / 10, "%zu changes of worker", changes);
 }
