@@ -238,22 +238,15 @@ static AstNode *defining_expr(Lowerer *L, LEnv *env, AstNode *e, LEnv *out)
 	return NULL;
 }
 
-static AstNode *call_arg(AstNode *call, int i, const char *name);
-
 /* Mean of a CSV column named by empirical(file, column): the file is read
  * relative to the folder of the .sgl file that names it.  Returns NULL, or
  * why it cannot (kept in the sema arena). */
 static const char *empirical_mean(Sema *s, AstNode *call, double *mean)
 {
-	AstNode *fa = call_arg(call, 0, "file"), *ca = call_arg(call, 1, "column");
+	AstNode *fa = ast_call_arg(call, 0, "file"), *ca = ast_call_arg(call, 1, "column");
 	if (!fa || !ca || fa->kind != AST_STR || ca->kind != AST_STR)
 		return "empirical() needs a file name and a column name written as strings";
-	const char *file = fa->name, *path = file;
-	Source *src = fa->span.file ? s->prog->sources.v[fa->span.file] : NULL;
-	if (file[0] != '/' && src && src->path) {
-		const char *slash = strrchr(src->path, '/');
-		if (slash) path = arena_printf(s->ar, "%.*s/%s", (int)(slash - src->path), src->path, file);
-	}
+	const char *path = sema_path_of(s, fa);
 	Csv c;
 	if (!csv_open(&c, path))
 		return arena_printf(s->ar, "cannot read '%s'%s%s", path, errno ? ": " : " (empty)",
@@ -276,19 +269,6 @@ static const char *empirical_mean(Sema *s, AstNode *call, double *mean)
 	if (!why && n == 0) why = arena_printf(s->ar, "'%s' has no rows", path);
 	if (!why) *mean = sum / (double)n;
 	return why;
-}
-
-static AstNode *call_arg(AstNode *call, int i, const char *name)
-{
-	int k = 0;
-	for (AstNode *a = call->kids; a; a = a->next, k++) {
-		if (a->kind == AST_NAMED) {
-			if (!strcmp(a->name, name)) return a->a;
-		} else if (k == i) {
-			return a;
-		}
-	}
-	return NULL;
 }
 
 /* mean(d): the mean of a distribution as a formula of its arguments.
@@ -362,15 +342,15 @@ static LVal lower_mean(Lowerer *L, LEnv *env, AstNode *e)
 	if (!b || (fn && fn->kind == SYM_FN)) return lower(L, &de, d);
 	Dag *g = L->g;
 	switch (b->id) {
-	case BI_CONSTANT: return lower_mean(L, &de, call_arg(d, 0, "value"));
-	case BI_NORMAL: return lower_mean(L, &de, call_arg(d, 0, "mean"));
+	case BI_CONSTANT: return lower_mean(L, &de, ast_call_arg(d, 0, "value"));
+	case BI_NORMAL: return lower_mean(L, &de, ast_call_arg(d, 0, "mean"));
 	case BI_UNIFORM: {
-		NodeId lo = lower_num(L, &de, call_arg(d, 0, "lo")), hi = lower_num(L, &de, call_arg(d, 1, "hi"));
+		NodeId lo = lower_num(L, &de, ast_call_arg(d, 0, "lo")), hi = lower_num(L, &de, ast_call_arg(d, 1, "hi"));
 		if (lo == NODE_NONE || hi == NODE_NONE) return num(NODE_NONE);
 		return num(dag_op2(g, DOP_DIV, dag_op2(g, DOP_ADD, lo, hi), dag_const(g, 2)));
 	}
 	case BI_LOGNORMAL: {
-		NodeId m = lower_num(L, &de, call_arg(d, 0, "median")), sg = lower_num(L, &de, call_arg(d, 1, "sigma"));
+		NodeId m = lower_num(L, &de, ast_call_arg(d, 0, "median")), sg = lower_num(L, &de, ast_call_arg(d, 1, "sigma"));
 		if (m == NODE_NONE || sg == NODE_NONE) return num(NODE_NONE);
 		NodeId v = dag_op2(g, DOP_DIV, dag_op2(g, DOP_MUL, sg, sg), dag_const(g, 2));
 		return num(dag_op2(g, DOP_MUL, m, dag_op1(g, DOP_EXP, v)));
@@ -419,21 +399,21 @@ static LVal lower_cv(Lowerer *L, LEnv *env, AstNode *e)
 	const Builtin *b = builtin_find(d->name);
 	switch (b ? b->id : BI_COUNT) {
 	case BI_POISSON: return num(dag_const(g, 1));
-	case BI_GAMMA: return lower(L, &de, call_arg(d, 1, "cv"));
+	case BI_GAMMA: return lower(L, &de, ast_call_arg(d, 1, "cv"));
 	case BI_CONSTANT: return num(dag_const(g, 0));
 	case BI_LOGNORMAL: {
-		NodeId sg = lower_num(L, &de, call_arg(d, 1, "sigma"));
+		NodeId sg = lower_num(L, &de, ast_call_arg(d, 1, "sigma"));
 		if (sg == NODE_NONE) return num(sg);
 		NodeId v = dag_op1(g, DOP_EXP, dag_op2(g, DOP_MUL, sg, sg));
 		return num(dag_op1(g, DOP_SQRT, dag_op2(g, DOP_SUB, v, dag_const(g, 1))));
 	}
 	case BI_NORMAL: {
-		NodeId m = lower_num(L, &de, call_arg(d, 0, "mean")), sd = lower_num(L, &de, call_arg(d, 1, "sd"));
+		NodeId m = lower_num(L, &de, ast_call_arg(d, 0, "mean")), sd = lower_num(L, &de, ast_call_arg(d, 1, "sd"));
 		if (m == NODE_NONE || sd == NODE_NONE) return num(NODE_NONE);
 		return num(dag_op2(g, DOP_DIV, sd, m));
 	}
 	case BI_UNIFORM: {
-		NodeId lo = lower_num(L, &de, call_arg(d, 0, "lo")), hi = lower_num(L, &de, call_arg(d, 1, "hi"));
+		NodeId lo = lower_num(L, &de, ast_call_arg(d, 0, "lo")), hi = lower_num(L, &de, ast_call_arg(d, 1, "hi"));
 		if (lo == NODE_NONE || hi == NODE_NONE) return num(NODE_NONE);
 		NodeId width = dag_op2(g, DOP_SUB, hi, lo), twice_mean = dag_op2(g, DOP_ADD, lo, hi);
 		return num(dag_op2(g, DOP_DIV, dag_op2(g, DOP_MUL, width, dag_const(g, 2)),
@@ -462,8 +442,8 @@ static LVal lower_rate(Lowerer *L, LEnv *env, AstNode *e)
 	const Builtin *b = d ? builtin_find(d->name) : NULL;
 	if (!b) return fail(L, "not an arrival process");
 	switch (b->id) {
-	case BI_POISSON: case BI_GAMMA: return lower(L, &de, call_arg(d, 0, "rate"));
-	case BI_CONSTANT: return lower_mean(L, &de, call_arg(d, 0, "value"));
+	case BI_POISSON: case BI_GAMMA: return lower(L, &de, ast_call_arg(d, 0, "rate"));
+	case BI_CONSTANT: return lower_mean(L, &de, ast_call_arg(d, 0, "value"));
 	case BI_BURST: return fail(L, "a burst has no mean arrival rate; the analytic metrics need poisson, gamma or constant arrivals");
 	default: return fail(L, "not an arrival process");
 	}

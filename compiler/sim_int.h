@@ -29,14 +29,10 @@ const char *sim_word(SimRead *r, const Value *rv, const char *name);
 Value sim_rec(SimRead *r, const Value *rv, const char *name);
 /* A number from an expression of module m (a call argument). */
 double sim_expr_num(SimRead *r, Module *m, AstNode *e, const char *what);
-/* Argument i (or the argument named `name`) of a call, or NULL. */
-AstNode *sim_call_arg(AstNode *call, int i, const char *name);
 /* The call that defines a distribution-like field value (through names
  * of consts); NULL with an error when it is not a call.  *m gets the
  * module its names resolve in. */
 AstNode *sim_field_call(SimRead *r, const Value *v, const char *what, Module **m);
-/* A path named in module m's file, relative to that file's folder. */
-const char *sim_path(SimRead *r, AstNode *str);
 
 /* sim_deploy.c.  An expression of the simulator's stdlib (metrics.sgl),
  * parsed and checked there, with `batch` bound when asked; its value. */

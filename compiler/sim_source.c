@@ -71,19 +71,6 @@ double sim_expr_num(SimRead *r, Module *m, AstNode *e, const char *what)
 	return NAN;
 }
 
-AstNode *sim_call_arg(AstNode *call, int i, const char *name)
-{
-	int k = 0;
-	for (AstNode *a = call->kids; a; a = a->next, k++) {
-		if (a->kind == AST_NAMED) {
-			if (!strcmp(a->name, name)) return a->a;
-		} else if (k == i) {
-			return a;
-		}
-	}
-	return NULL;
-}
-
 AstNode *sim_field_call(SimRead *r, const Value *v, const char *what, Module **m)
 {
 	AstNode *e = v->k == V_EXPR ? v->expr : NULL;
@@ -100,17 +87,6 @@ AstNode *sim_field_call(SimRead *r, const Value *v, const char *what, Module **m
 	}
 	read_error(r, "simulate cannot read %s%s: write it as a call such as poisson(...) or lognormal(...)", what, "");
 	return NULL;
-}
-
-const char *sim_path(SimRead *r, AstNode *str)
-{
-	const char *file = str->name;
-	Source *src = str->span.file ? r->s->prog->sources.v[str->span.file] : NULL;
-	if (file[0] != '/' && src && src->path) {
-		const char *slash = strrchr(src->path, '/');
-		if (slash) return arena_printf(r->s->ar, "%.*s/%s", (int)(slash - src->path), src->path, file);
-	}
-	return file;
 }
 
 /* A runtime error text "PATH[:LINE]: error: WHAT" reported at the .sgl
@@ -139,7 +115,7 @@ static bool read_dist(SimRead *r, const Value *w, const char *field, DistSpec *d
 	AstNode *call = sim_field_call(r, &v, field, &m);
 	if (!call) return false;
 	if (!strcmp(call->name, "clamp")) {
-		AstNode *x = sim_call_arg(call, 0, "x"), *lo = sim_call_arg(call, 1, "lo"), *hi = sim_call_arg(call, 2, "hi");
+		AstNode *x = ast_call_arg(call, 0, "x"), *lo = ast_call_arg(call, 1, "lo"), *hi = ast_call_arg(call, 2, "hi");
 		Value inner = {.k = V_EXPR, .expr = x, .mod = m};
 		AstNode *c2 = sim_field_call(r, &inner, field, &m);
 		if (!c2) return false;
@@ -149,8 +125,8 @@ static bool read_dist(SimRead *r, const Value *w, const char *field, DistSpec *d
 		call = c2;
 	}
 	const char *n = call->name;
-	AstNode *a0 = sim_call_arg(call, 0, n[0] == 'l' ? "median" : n[0] == 'n' ? "mean" : n[0] == 'u' ? "lo" : "value");
-	AstNode *a1 = sim_call_arg(call, 1, n[0] == 'l' ? "sigma" : n[0] == 'n' ? "sd" : "hi");
+	AstNode *a0 = ast_call_arg(call, 0, n[0] == 'l' ? "median" : n[0] == 'n' ? "mean" : n[0] == 'u' ? "lo" : "value");
+	AstNode *a1 = ast_call_arg(call, 1, n[0] == 'l' ? "sigma" : n[0] == 'n' ? "sd" : "hi");
 	if (!strcmp(n, "constant")) {
 		d->kind = DIST_CONSTANT;
 	} else if (!strcmp(n, "uniform")) {
@@ -160,13 +136,13 @@ static bool read_dist(SimRead *r, const Value *w, const char *field, DistSpec *d
 	} else if (!strcmp(n, "lognormal")) {
 		d->kind = DIST_LOGNORMAL;
 	} else if (!strcmp(n, "empirical")) {
-		AstNode *fa = sim_call_arg(call, 0, "file"), *ca = sim_call_arg(call, 1, "column");
+		AstNode *fa = ast_call_arg(call, 0, "file"), *ca = ast_call_arg(call, 1, "column");
 		char *err = NULL;
 		if (!fa || !ca || fa->kind != AST_STR || ca->kind != AST_STR) {
 			read_error(r, "empirical() needs a file name and a column name written as strings%s%s", "", "");
 			return false;
 		}
-		if (!workload_load_empirical(d, sim_path(r, fa), ca->name, &err)) {
+		if (!workload_load_empirical(d, sema_path_of(r->s, fa), ca->name, &err)) {
 			file_error(r, call->span, err);
 			free(err);
 			return false;
@@ -202,11 +178,11 @@ static bool read_arrival(SimRead *r, const Value *w, ArrivalSpec *a)
 		return false;
 	}
 	if (a->kind == ARR_BURST) {
-		a->at = sim_expr_num(r, m, sim_call_arg(call, 0, "at"), "burst's at");
-		a->count = (uint64_t)sim_expr_num(r, m, sim_call_arg(call, 1, "count"), "burst's count");
+		a->at = sim_expr_num(r, m, ast_call_arg(call, 0, "at"), "burst's at");
+		a->count = (uint64_t)sim_expr_num(r, m, ast_call_arg(call, 1, "count"), "burst's count");
 	} else {
-		a->rate = sim_expr_num(r, m, sim_call_arg(call, 0, a->kind == ARR_CONSTANT ? "value" : "rate"), "the arrival rate");
-		if (a->kind == ARR_GAMMA) a->cv = sim_expr_num(r, m, sim_call_arg(call, 1, "cv"), "gamma's cv");
+		a->rate = sim_expr_num(r, m, ast_call_arg(call, 0, a->kind == ARR_CONSTANT ? "value" : "rate"), "the arrival rate");
+		if (a->kind == ARR_GAMMA) a->cv = sim_expr_num(r, m, ast_call_arg(call, 1, "cv"), "gamma's cv");
 	}
 	return r->ok;
 }
@@ -223,7 +199,7 @@ static void read_prefix(SimRead *r, const Value *w, WorkloadSpec *ws)
 		Module *m;
 		AstNode *call = sim_field_call(r, &pop, "popularity", &m);
 		if (call && !strcmp(call->name, "zipf"))
-			ws->zipf_s = sim_expr_num(r, m, sim_call_arg(call, 0, "s"), "zipf's s");
+			ws->zipf_s = sim_expr_num(r, m, ast_call_arg(call, 0, "s"), "zipf's s");
 		else if (call)
 			read_error(r, "prefix popularity must be zipf(s) or uniform, not %s()%s", call->name, "");
 	}
@@ -265,7 +241,7 @@ static int tr_next(void *ud, Request *out, char **err)
 static bool open_trace(SimSource *src, SimRead *r, const Value *w, AstNode *call, Module *m)
 {
 	TraceSpec ts;
-	AstNode *fa = sim_call_arg(call, 0, "file");
+	AstNode *fa = ast_call_arg(call, 0, "file");
 	const char *why = trace_spec_of(r->s, m, call, &ts);
 	if (why) {
 		read_error(r, "%s%s", why, "");

@@ -5,19 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static AstNode *arg(AstNode *call, int i, const char *name)
-{
-	int k = 0;
-	for (AstNode *a = call->kids; a; a = a->next, k++) {
-		if (a->kind == AST_NAMED) {
-			if (!strcmp(a->name, name)) return a->a;
-		} else if (k == i) {
-			return a;
-		}
-	}
-	return NULL;
-}
-
 static const char *number(Sema *s, Module *m, AstNode *e, const char *what, double *out)
 {
 	EvalEnv env = {.sema = s, .mod = m};
@@ -30,14 +17,9 @@ static const char *number(Sema *s, Module *m, AstNode *e, const char *what, doub
 const char *trace_spec_of(Sema *s, Module *m, AstNode *call, TraceSpec *ts)
 {
 	memset(ts, 0, sizeof *ts);
-	AstNode *fa = arg(call, 0, "file"), *fmt = arg(call, 1, "format");
+	AstNode *fa = ast_call_arg(call, 0, "file"), *fmt = ast_call_arg(call, 1, "format");
 	if (!fa || fa->kind != AST_STR) return "trace() needs a file name written as a string";
-	ts->path = fa->name;
-	Source *src = fa->span.file ? s->prog->sources.v[fa->span.file] : NULL;
-	if (fa->name[0] != '/' && src && src->path) {
-		const char *slash = strrchr(src->path, '/');
-		if (slash) ts->path = arena_printf(s->ar, "%.*s/%s", (int)(slash - src->path), src->path, fa->name);
-	}
+	ts->path = sema_path_of(s, fa);
 	static const char *const names[] = {"azure", "mooncake", "sharegpt_lengths", "jsonl", "csv"};
 	const char *f = fmt && fmt->kind == AST_NAME ? fmt->name : "";
 	int format = -1;
@@ -48,7 +30,7 @@ const char *trace_spec_of(Sema *s, Module *m, AstNode *call, TraceSpec *ts)
 	static const char *const nums[4] = {"block", "rate_scale", "time_scale", "limit"};
 	double v[4] = {0, 0, 0, 0};
 	for (int i = 0; i < 4; i++) {
-		AstNode *x = arg(call, 2 + i, nums[i]);
+		AstNode *x = ast_call_arg(call, 2 + i, nums[i]);
 		const char *why = x ? number(s, m, x, nums[i], &v[i]) : NULL;
 		if (why) return why;
 	}
@@ -59,7 +41,7 @@ const char *trace_spec_of(Sema *s, Module *m, AstNode *call, TraceSpec *ts)
 	const char **cols[4] = {&ts->timestamp, &ts->input, &ts->output, &ts->hash_ids};
 	static const char *const cn[4] = {"timestamp", "input", "output", "hash_ids"};
 	for (int i = 0; i < 4; i++) {
-		AstNode *x = arg(call, 6 + i, cn[i]);
+		AstNode *x = ast_call_arg(call, 6 + i, cn[i]);
 		if (x && x->kind == AST_STR) *cols[i] = x->name;
 	}
 	return NULL;

@@ -232,3 +232,16 @@ void ast_print_expr(Buf *b, const AstNode *n)
 	default: buf_printf(b, "<%s>", kind_names[n->kind]); break;
 	}
 }
+
+AstNode *ast_call_arg(AstNode *call, int i, const char *name)
+{
+	int k = 0;
+	for (AstNode *a = call->kids; a; a = a->next, k++) {
+		if (a->kind == AST_NAMED) {
+			if (!strcmp(a->name, name)) return a->a;
+		} else if (k == i) {
+			return a;
+		}
+	}
+	return NULL;
+}

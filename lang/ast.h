@@ -61,5 +61,8 @@ const char *ast_op_spelling(int op);
 void ast_dump(FILE *out, const AstNode *n);
 /* Infix rendering of an expression, as a user would write it. */
 void ast_print_expr(Buf *out, const AstNode *n);
+/* Argument i of a call (counting every argument), or the one written
+ * `name = ...`; NULL when neither is there. */
+AstNode *ast_call_arg(AstNode *call, int i, const char *name);
 
 #endif

@@ -290,3 +290,14 @@ bool sema_run(Sema *s, FILE *out, const SemaHooks *hooks)
 			ok &= stmt_run(s, m, it, out, hooks);
 	return ok;
 }
+
+const char *sema_path_of(Sema *s, const AstNode *str)
+{
+	const char *file = str->name;
+	Source *src = str->span.file ? s->prog->sources.v[str->span.file] : NULL;
+	if (file[0] != '/' && src && src->path) {
+		const char *slash = strrchr(src->path, '/');
+		if (slash) return arena_printf(s->ar, "%.*s/%s", (int)(slash - src->path), src->path, file);
+	}
+	return file;
+}

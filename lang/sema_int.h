@@ -131,6 +131,10 @@ Symbol *sema_lookup(Sema *s, Module *m, const char *name);
 void sema_suggest_name(Sema *s, Diag *d, Span sp, Module *m, const char *name, const Env *env);
 void sema_check_symbol(Sema *s, Symbol *sym);
 const char *sema_sym_what(const Symbol *sym);
+/* The file a string literal names (empirical(), trace()): relative paths
+ * are read from the folder of the .sgl file the literal is written in.
+ * Kept in the sema arena. */
+const char *sema_path_of(Sema *s, const AstNode *str);
 void type_describe(Type t, char *out, size_t n);
 static inline Type ty(TyKind k) { Type t = {0}; t.k = k; t.rec = REC_NONE; return t; }
 static inline Type ty_num(Dim d, unsigned dep) { Type t = ty(TY_NUM); t.dim = d; t.dep = dep; return t; }
