@@ -19,6 +19,7 @@
 #include "calibrate_formats.h"
 #include "lang/arena.h"
 #include "runtime/csv.h"
+#include "runtime/heapstr.h"
 
 #include <errno.h>
 #include <math.h>
@@ -110,20 +111,6 @@ typedef struct Reader {
 	size_t skipped;
 	int last_subset;
 } Reader;
-
-static char *heap_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *heap_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
 
 static const char *str(Reader *r, int k)
 {

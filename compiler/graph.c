@@ -29,6 +29,7 @@
 #include "graph.h"
 #include "print.h"
 #include "lang/arena.h"
+#include "runtime/heapstr.h"
 #include "runtime/num.h"
 
 #include <errno.h>
@@ -50,13 +51,9 @@ static int fail(char **why, const char *fmt, ...) __attribute__((format(printf, 
 static int fail(char **why, const char *fmt, ...)
 {
 	if (!why) return -1;
-	va_list ap, ap2;
+	va_list ap;
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	*why = xmalloc((size_t)n + 1);
-	vsnprintf(*why, (size_t)n + 1, fmt, ap);
+	*why = heap_vprintf(fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -68,6 +68,7 @@
  */
 #include "config.h"
 #include "jit.h"
+#include "runtime/heapstr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,14 +82,8 @@ static void set_why(char **why, const char *fmt, ...)
 	if (!why) return;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	*why = heap_vprintf(fmt, ap);
 	va_end(ap);
-	char *s = malloc(n > 0 ? (size_t)n + 1 : 1);
-	if (!s) abort();
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*why = s;
 }
 
 #ifndef HAVE_LIBGCCJIT

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "trace.h"
 #include "csv.h"
+#include "heapstr.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -95,31 +96,10 @@ struct Trace {
 
 /* ------------------------------------------------------------ messages */
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (!p) abort();
-	return memcpy(p, s, n);
-}
-
-static char *vformat(const char *fmt, va_list ap)
-{
-	va_list aq;
-	va_copy(aq, ap);
-	int n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0) abort();
-	char *s = malloc((size_t)n + 1);
-	if (!s) abort();
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
 /* "PATH:LINE: error: MESSAGE", or "PATH: error: MESSAGE" when line is 0. */
 static char *vlocated(const char *path, long line, const char *fmt, va_list ap)
 {
-	char *msg = vformat(fmt, ap);
+	char *msg = heap_vprintf(fmt, ap);
 	size_t n = strlen(path) + strlen(msg) + 48;
 	char *s = malloc(n);
 	if (!s) abort();
@@ -513,7 +493,7 @@ int trace_next(Trace *t, Request *out, char **err)
 		if (rc > 0) return 1;
 	}
 	if (t->error) {
-		*err = xstrdup(t->error);
+		*err = heap_strdup(t->error);
 		return -1;
 	}
 	return 0;
@@ -549,10 +529,10 @@ static void set_names(Trace *t, const TraceSpec *spec)
 		if (spec->format == TRACE_JSONL) hash = or_default(spec->hash_ids, "hash_ids");
 		break;
 	}
-	t->name_time = time ? xstrdup(time) : NULL;
-	t->name_in = xstrdup(in);
-	t->name_out = xstrdup(out);
-	t->name_hash = hash ? xstrdup(hash) : NULL;
+	t->name_time = time ? heap_strdup(time) : NULL;
+	t->name_in = heap_strdup(in);
+	t->name_out = heap_strdup(out);
+	t->name_hash = hash ? heap_strdup(hash) : NULL;
 }
 
 static int open_csv(Trace *t, char **err)
@@ -615,7 +595,7 @@ Trace *trace_open(const TraceSpec *spec, char **err)
 	}
 	Trace *t = calloc(1, sizeof *t);
 	if (!t) abort();
-	t->path = xstrdup(path);
+	t->path = heap_strdup(path);
 	t->format = spec->format;
 	t->block = spec->block ? spec->block : spec->format == TRACE_MOONCAKE ? 512 : 16;
 	t->rate_scale = spec->rate_scale > 0 ? spec->rate_scale : 1;

@@ -45,6 +45,7 @@
  */
 #include "config.h"
 #include "workload.h"
+#include "heapstr.h"
 
 #include <errno.h>
 #include <math.h>
@@ -71,21 +72,6 @@ struct Workload {
 };
 
 /* ------------------------------------------------------------ errors */
-
-static char *heap_printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) abort();
-	char *s = malloc((size_t)n + 1);
-	if (!s) abort();
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
 
 /* A number as error text (shortest form, "inf", "nan"). */
 typedef struct NumText { char s[40]; } NumText;
