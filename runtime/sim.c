@@ -12,13 +12,14 @@
  * free list; workers refer to them by slot.  Finished requests are
  * summarised (stats.h), reported to the observer and freed.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "sim.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sim_int.h"
+#include <stdarg.h>
+#include "heapstr.h"
 
 void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
@@ -30,13 +31,13 @@ void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 	(*a)[(*n)++] = v;
 }
 
-void sim_fail(Sim *s, const char *fmt, double a, double b, double c)
+void sim_fail(Sim *s, const char *fmt, ...)
 {
 	if (s->err) return;
-	int n = snprintf(NULL, 0, fmt, a, b, c);
-	s->err = malloc((size_t)n + 1);
-	if (!s->err) abort();
-	snprintf(s->err, (size_t)n + 1, fmt, a, b, c);
+	va_list ap;
+	va_start(ap, fmt);
+	s->err = heap_vprintf(fmt, ap);
+	va_end(ap);
 }
 
 /* ---------------------------------------------------------------- slots */
@@ -145,7 +146,6 @@ void sim_start_step(Sim *s, uint32_t g, double now, bool chained)
 		if (!(u >= 0)) u = 0;
 		s->dyn_energy += gpus * (s->spec->tdp - s->spec->idle_power) * fmin(1, u) * dur;
 	}
-	s->step_start[g] = now;
 	s->res->iterations++;
 	for (uint32_t k = 0; k < s->nsens; k++) {
 		double *d = &s->dend[(size_t)g * s->nsens + k];
@@ -245,7 +245,9 @@ static void step_done(Sim *s, uint32_t g, double now)
 /* The router's view of the workers (groups) taking arrivals. */
 static uint32_t route(Sim *s, const SimReq *q, double now)
 {
-	for (uint32_t g = 0; g < s->gpre; g++) {
+	/* round robin and random look at no load: skip gathering it */
+	RoutePolicyKind pol = s->spec->router.policy;
+	for (uint32_t g = 0; g < s->gpre && pol != RP_ROUND_ROBIN && pol != RP_RANDOM; g++) {
 		s->load_tokens[g] = s->load_kv[g] = 0;
 		s->load_reqs[g] = 0;
 		for (uint32_t r = 0; r < s->gdp[g]; r++) {
@@ -295,7 +297,7 @@ static void pull(Sim *s)
 	int got = s->src->next(s->src->ud, &s->next, &err);
 	s->have_next = got == 1;
 	if (got < 0) {
-		s->err = err ? err : strdup("the request source failed");
+		s->err = err ? err : heap_strdup("the request source failed");
 	}
 }
 
@@ -314,7 +316,7 @@ static void arrivals_due(Sim *s, double now)
 	s->nwoken = 0;
 	while (s->have_next && s->next.arrival <= now && !s->err) {
 		if (!(s->next.arrival >= 0) || !isfinite(s->next.arrival)) {
-			sim_fail(s, "request arrival time %g s is not a finite time >= 0%.0g%.0g", s->next.arrival, 0, 0);
+			sim_fail(s, "request arrival time %g s is not a finite time >= 0", s->next.arrival);
 			return;
 		}
 		uint32_t slot = adopt(s, &s->next);
@@ -339,7 +341,7 @@ static int follow_up(Sim *s, uint32_t i, double now)
 	char *err = NULL;
 	int got = s->src->follow_up(s->src->ud, &s->reqs[i].r, now, &next, &err);
 	if (got < 0) {
-		s->err = err ? err : strdup("the request source failed");
+		s->err = err ? err : heap_strdup("the request source failed");
 		return -1;
 	}
 	if (got == 1) {
@@ -429,8 +431,7 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	uint32_t dpp = spec->pool.dp ? spec->pool.dp : 1, dpd = spec->decode.dp ? spec->decode.dp : 1;
 	s.gpre = spec->pool.replicas;
 	s.ng = s.gpre + ndec;
-	s.npre = s.gpre * dpp;
-	s.nw = s.npre + ndec * dpd;
+	s.nw = s.gpre * dpp + ndec * dpd;
 	out->workers = s.ng;
 	out->gpus = s.gpre * spec->pool.gpus_per_worker + ndec * spec->decode.gpus_per_worker;
 	out->prefill_workers = spec->disaggregated ? s.gpre : 0;
@@ -444,7 +445,6 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 		rp->max_running = rp->max_running / dp ? rp->max_running / dp : 1;
 	}
 	s.w = calloc(s.nw, sizeof *s.w);
-	s.step_start = calloc(s.ng, sizeof *s.step_start);
 	s.steprec = calloc(s.ng, sizeof *s.steprec);
 	s.nsens = spec->pool.nsens < SIM_MAX_SENS ? spec->pool.nsens : SIM_MAX_SENS;
 	s.dend = calloc((size_t)s.ng * (s.nsens ? s.nsens : 1), sizeof *s.dend);
@@ -453,7 +453,7 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	s.grr = calloc(s.ng, sizeof *s.grr);
 	s.gbusy = calloc(s.ng, sizeof *s.gbusy);
 	s.group_of = calloc(s.nw, sizeof *s.group_of);
-	if (!s.w || !s.step_start || !s.steprec || !s.dend || !s.gfirst || !s.gdp || !s.grr || !s.gbusy || !s.group_of)
+	if (!s.w || !s.steprec || !s.dend || !s.gfirst || !s.gdp || !s.grr || !s.gbusy || !s.group_of)
 		abort();
 	s.dcache = (CacheSpec){.policy = RADIX_NONE, .page = spec->cache.page};
 	for (uint32_t g = 0, rank = 0; g < s.ng; g++) {
@@ -503,7 +503,6 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	free(s.gbusy);
 	free(s.group_of);
 	free(s.w);
-	free(s.step_start);
 	free(s.steprec);
 	free(s.dend);
 	free(s.reqs);

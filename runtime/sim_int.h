@@ -4,7 +4,7 @@
  * Ranks are one array of Worker schedulers; a worker of the deployment is
  * a group of dp consecutive ranks that step together (dp = 1 without DP
  * attention).  Groups [0, gpre) take arrivals (colocated or prefill),
- * [gpre, ng) are decode workers; ranks [0, npre) belong to the first.
+ * [gpre, ng) are decode workers.
  * Events, step records, routing and links work on groups; requests and KV
  * live on ranks.  Links: two per prefill group (inside its node, between
  * nodes), made on first use.
@@ -25,7 +25,7 @@ typedef struct Sim {
 	RequestSource *src;
 	EventQueue q;
 	Worker *w;
-	uint32_t nw, rr;
+	uint32_t nw;
 	SimReq *reqs;
 	uint32_t nreqs, capreqs;
 	uint32_t *freel;
@@ -39,7 +39,6 @@ typedef struct Sim {
 	Hist itl;
 	uint64_t in_system;
 	double area, area_t;     /* integral of requests in system, up to area_t */
-	double *step_start;      /* per worker */
 	StepRecord *steprec;
 	double flop, bytes, net, dyn_energy, busy;
 	SimResult *res;
@@ -62,7 +61,6 @@ typedef struct Sim {
 	double *load_tokens, *load_kv;
 	uint32_t *load_reqs;
 	/* disaggregation (pd.c) */
-	uint32_t npre;            /* workers taking arrivals */
 	CacheSpec dcache;         /* decode workers' cache: none */
 	uint32_t **xq;            /* per decode worker: requests waiting to transfer */
 	uint32_t *nxq, *capxq, *inflight;
@@ -74,7 +72,7 @@ typedef struct Sim {
 
 
 void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v);
-void sim_fail(Sim *s, const char *fmt, double a, double b, double c);
+void sim_fail(Sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Starts group g's next iteration at `now` if it is idle and a rank has
  * work; `chained`: it follows the group's previous iteration. */
 void sim_start_step(Sim *s, uint32_t g, double now, bool chained);

@@ -269,36 +269,42 @@ static bool admit(Worker *w, SimReq *reqs, uint32_t i, double now, Budget *b)
 	return true;
 }
 
-/* lpm: the waiting queue by longest cached prefix (stable), when short. */
-static void order_lpm(Worker *w, SimReq *reqs, uint32_t *order)
+typedef struct Ranked {
+	int64_t key;
+	uint32_t at;            /* position in the waiting queue */
+} Ranked;
+
+static int by_key_desc(const void *pa, const void *pb)
 {
-	uint64_t *key = malloc(w->nwaiting * sizeof *key);
-	if (!key) abort();
-	for (uint32_t k = 0; k < w->nwaiting; k++) {
-		const SimReq *q = &reqs[w->waiting[k]];
-		key[k] = w->cache->policy == RADIX_NONE ? 0 : radix_peek(w->tree, q->pages, prefix_pages(w, q));
-		order[k] = k;
-	}
-	/* insertion sort: at most LPM_MAX_QUEUE entries */
-	for (uint32_t a = 1; a < w->nwaiting; a++) {
-		uint32_t v = order[a], b = a;
-		while (b > 0 && key[order[b - 1]] < key[v]) { order[b] = order[b - 1]; b--; }
-		order[b] = v;
-	}
-	free(key);
+	const Ranked *a = pa, *b = pb;
+	if (a->key != b->key) return a->key > b->key ? -1 : 1;
+	return (a->at > b->at) - (a->at < b->at);
 }
 
-static void order_priority(Worker *w, SimReq *reqs, uint32_t *order)
+/* order[] = waiting positions by key, largest first, ties in queue
+ * (fcfs) order: a stable sort, whatever the queue's length. */
+static void order_by(Ranked *r, uint32_t n, uint32_t *order)
 {
-	for (uint32_t k = 0; k < w->nwaiting; k++) order[k] = k;
-	for (uint32_t a = 1; a < w->nwaiting; a++) {
-		uint32_t v = order[a], b = a;
-		while (b > 0 && reqs[w->waiting[order[b - 1]]].r.priority < reqs[w->waiting[v]].r.priority) {
-			order[b] = order[b - 1];
-			b--;
-		}
-		order[b] = v;
+	qsort(r, n, sizeof *r, by_key_desc);
+	for (uint32_t k = 0; k < n; k++) order[k] = r[k].at;
+}
+
+/* lpm: longest cached prefix first; priority: larger first. */
+static void order_waiting(Worker *w, SimReq *reqs, uint32_t *order)
+{
+	Ranked *r = malloc(w->nwaiting * sizeof *r);
+	if (!r) abort();
+	for (uint32_t k = 0; k < w->nwaiting; k++) {
+		const SimReq *q = &reqs[w->waiting[k]];
+		if (w->pool->policy == SCHED_PRIORITY)
+			r[k].key = q->r.priority;
+		else
+			r[k].key = w->cache->policy == RADIX_NONE ? 0 :
+				   (int64_t)radix_peek(w->tree, q->pages, prefix_pages(w, q));
+		r[k].at = k;
 	}
+	order_by(r, w->nwaiting, order);
+	free(r);
 }
 
 static void admit_waiting(Worker *w, SimReq *reqs, double now, Budget *b)
@@ -306,8 +312,8 @@ static void admit_waiting(Worker *w, SimReq *reqs, double now, Budget *b)
 	if (!w->nwaiting || w->chunked != NONE_IDX) return;
 	uint32_t *order = malloc(w->nwaiting * sizeof *order);
 	if (!order) abort();
-	if (w->pool->policy == SCHED_LPM && w->nwaiting <= LPM_MAX_QUEUE) order_lpm(w, reqs, order);
-	else if (w->pool->policy == SCHED_PRIORITY) order_priority(w, reqs, order);
+	if ((w->pool->policy == SCHED_LPM && w->nwaiting <= LPM_MAX_QUEUE) || w->pool->policy == SCHED_PRIORITY)
+		order_waiting(w, reqs, order);
 	else for (uint32_t k = 0; k < w->nwaiting; k++) order[k] = k;
 	uint32_t taken = 0;
 	for (uint32_t k = 0; k < w->nwaiting; k++) {
@@ -364,8 +370,7 @@ bool worker_schedule(Worker *w, SimReq *reqs, double now, double *feat)
 	}
 	feat[FEAT_NEW_TOKENS] = feat[FEAT_PREFILL_TOKENS] + feat[FEAT_DECODE_TOKENS];
 	feat[FEAT_BATCH_SIZE] = w->nbatch;
-	w->busy = w->nbatch > 0;
-	return w->busy;
+	return w->nbatch > 0;
 }
 
 /* A finished request's pages (of its first `kv` tokens) go into the
@@ -478,5 +483,4 @@ void worker_finish_step(Worker *w, SimReq *reqs, double now, const WorkerSink *s
 	}
 	if (w->nrunning == 0) w->ratio = w->pool->new_token_ratio;
 	w->nbatch = 0;
-	w->busy = false;
 }

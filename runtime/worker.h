@@ -93,13 +93,12 @@ typedef struct Worker {
 	uint32_t *batch;        /* the current iteration's requests */
 	uint32_t nbatch, capbatch;
 	uint32_t chunked;       /* index of the request being chunked, or UINT32_MAX */
-	bool busy;
 	double ratio;
 	uint64_t admit_counter;
 	double outstanding;     /* tokens still to compute: routing by load */
 	uint64_t retractions;
 	/* time integrals */
-	double last_t, used_area, busy_time;
+	double last_t, used_area;
 } Worker;
 
 void worker_init(Worker *w, uint32_t id, const PoolSpec *pool, const CacheSpec *cache);
