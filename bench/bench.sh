@@ -238,3 +238,32 @@ PY
 }
 sim_bench "$SRCDIR/bench/simulate.sgl" "(bench/simulate.sgl: 8 colocated workers, Azure-conversation-like lengths)"
 sim_bench "$SRCDIR/bench/simulate_pd.sgl" "(bench/simulate_pd.sgl: 10 prefill + 6 decode workers, cache-aware router)"
+
+# ---------------------------------------------------------------- optimize
+# Grid points per second with every stdlib metric the optimizer needs fused
+# into one compiled program (bench/optimize.sgl; `--stats` times the search
+# alone), for a ranking (evaluation-bound) and a 4-objective Pareto front,
+# and the end-to-end time of examples/multi_objective_optimization.sgl
+# (load, compile, search, 3 verification simulations).  Medians of 3.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo
+echo "optimize (bench/optimize.sgl: stdlib metrics fused, Llama-3.1-70B deployments; target >= 20 M points/s)"
+sed 's/  method = pareto/  method = grid/' "$SRCDIR/bench/optimize.sgl" >"$tmp/grid.sgl"
+for run in grid pareto; do
+	for r in 1 2 3; do
+		if [ $run = grid ]; then
+			"$SGLSIM" optimize "$tmp/grid.sgl" --stats --no-progress --limit 1 2>&1 >/dev/null
+		else
+			"$SGLSIM" optimize "$SRCDIR/bench/optimize.sgl" -D 'rate=10 req/s' --stats --no-progress --limit 1 2>&1 >/dev/null
+		fi | sed -n 's/^sglsim: search: \([0-9]*\) points in \([0-9.]*\) s.*/\1 \2/p'
+	done >"$tmp/opt.$run"
+	pts=$(head -n 1 "$tmp/opt.$run" | cut -d' ' -f1)
+	sec=$(cut -d' ' -f2 "$tmp/opt.$run" | median)
+	awk -v p="$pts" -v s="$sec" -v m="$run" 'BEGIN { printf "  %-8s %10d points %8.2f s %8.2f M points/s\n", m, p, s, p / s / 1e6 }'
+done
+for r in 1 2 3; do
+	( cd "$tmp" && python3 -c 'import subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(time.monotonic() - t)' "$SGLSIM" optimize "$SRCDIR/examples/multi_objective_optimization.sgl" --no-progress )
+done | median | awk '{ printf "  examples/multi_objective_optimization.sgl end to end: %.2f s\n", $1 }'

@@ -140,25 +140,6 @@ done:
 
 /* ---------------------------------------------------------------- eval */
 
-/* A param's value when nothing else gives one: its default. */
-static bool param_default(Sema *s, const char *name, double *v)
-{
-	Symbol *p = sema_lookup(s, s->prog->root, name);
-	if (!p || p->kind != SYM_PARAM || !p->decl->b) return false;
-	EvalEnv ee = {.sema = s, .mod = p->mod};
-	Value x = value_eval(&ee, p->decl->b);
-	if (x.k != V_NUM) return false;
-	if (p->decl->kname && dim_is_none(x.dim) && !dim_is_none(p->type.dim)) {
-		double mul, div;
-		Dim d;
-		size_t bo, bl;
-		if (unit_parse(p->decl->kname, strlen(p->decl->kname), &mul, &div, &d, &bo, &bl))
-			x.num = x.num * mul / div;
-	}
-	*v = x.num;
-	return true;
-}
-
 /* A CSV file in memory: rows of cells (RFC 4180 quoting). */
 typedef struct Csv {
 	char ***rows;
@@ -365,7 +346,7 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 				if (!strcmp(csv.rows[0][c], r.g.params[k].name)) col[k] = c;
 		if (col[k] >= 0) continue;
 		double v;
-		if (!param_default(s.sema, r.g.params[k].name, &v)) {
+		if (!value_param_default(s.sema, r.g.params[k].name, &v)) {
 			if (x->points)
 				fprintf(stderr, "sglsim: error: --points %s: no column for param '%s' (and it has no default)\n",
 					x->points, r.g.params[k].name);
@@ -470,7 +451,7 @@ done:
 static bool param_values(Session *s, const Dag *g, double *v)
 {
 	for (uint32_t k = 0; k < g->nparams; k++)
-		if (!param_default(s->sema, g->params[k].name, &v[k])) {
+		if (!value_param_default(s->sema, g->params[k].name, &v[k])) {
 			fprintf(stderr, "sglsim: error: --values needs a value for param '%s': give -D %s=VALUE\n",
 				g->params[k].name, g->params[k].name);
 			return false;

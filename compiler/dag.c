@@ -184,7 +184,9 @@ uint32_t dag_add_param(Dag *g, const char *name, Dim dim)
 
 /* Counts the nodes reachable from the roots; *params (if given) is set when
  * one of them is a PARAM. */
-static size_t reach(const Dag *g, const NodeId *roots, size_t n, bool *params)
+/* Counts the nodes reachable from roots; *params: whether one is a param
+ * (only param `which` unless which is UINT32_MAX). */
+static size_t reach_param(const Dag *g, const NodeId *roots, size_t n, bool *params, uint32_t which)
 {
 	if (params) *params = false;
 	if (!g->n) return 0;
@@ -197,12 +199,18 @@ static size_t reach(const Dag *g, const NodeId *roots, size_t n, bool *params)
 	for (uint32_t id = g->n; id-- > 0;) {
 		if (!seen[id]) continue;
 		count++;
-		if (params && g->nodes[id].op == DOP_PARAM) *params = true;
+		if (params && g->nodes[id].op == DOP_PARAM && (which == UINT32_MAX || g->nodes[id].sym == which))
+			*params = true;
 		const NodeId *a = dag_args(g, id);
 		for (uint32_t k = 0; k < g->nodes[id].nargs; k++) seen[a[k]] = 1;
 	}
 	free(seen);
 	return count;
+}
+
+static size_t reach(const Dag *g, const NodeId *roots, size_t n, bool *params)
+{
+	return reach_param(g, roots, n, params, UINT32_MAX);
 }
 
 size_t dag_count(const Dag *g, const NodeId *roots, size_t n) { return reach(g, roots, n, NULL); }
@@ -211,5 +219,12 @@ bool dag_uses_params(const Dag *g, NodeId root)
 {
 	bool params;
 	reach(g, &root, 1, &params);
+	return params;
+}
+
+bool dag_reads_param(const Dag *g, NodeId root, uint32_t index)
+{
+	bool params;
+	reach_param(g, &root, 1, &params, index);
 	return params;
 }

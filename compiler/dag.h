@@ -97,5 +97,7 @@ static inline bool dag_is_const(const Dag *g, NodeId id, double v)
 size_t dag_count(const Dag *g, const NodeId *roots, size_t n);
 /* Whether a free param is reachable from root. */
 bool dag_uses_params(const Dag *g, NodeId root);
+/* Whether param `index` is reachable from root. */
+bool dag_reads_param(const Dag *g, NodeId root, uint32_t index);
 
 #endif

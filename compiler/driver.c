@@ -15,6 +15,7 @@
 #include "print.h"
 #include "bytecode.h"
 #include "graph.h"
+#include "optimize.h"
 #include "simulate.h"
 #include <string.h>
 #include <stdlib.h>
@@ -140,14 +141,20 @@ static int one_file(const DriverOpts *o, const char *path, bool run)
 	bool wrote = true;
 	if (s.ok && run) {
 		SimSession ss;
+		OptSession os;
 		simulate_session_init(&ss, o->sim);
-		SemaHooks hooks = {print_formula, draw_graph, simulate_stmt, &ss};
+		optimize_session_init(&os, o->opt);
+		SemaHooks hooks = {.formula = print_formula, .graph = draw_graph, .simulate = simulate_stmt,
+				   .optimize = optimize_stmt, .ud = &ss, .opt_ud = &os};
 		/* with --json - the document owns standard output: the rest goes to stderr */
-		bool json_out = o->sim && o->sim->json && !strcmp(o->sim->json, "-");
+		bool json_out = (o->sim && o->sim->json && !strcmp(o->sim->json, "-")) ||
+				(o->opt && o->opt->json && !strcmp(o->opt->json, "-")) ||
+				(o->opt && o->opt->csv && !strcmp(o->opt->csv, "-"));
 		fflush(stderr);
 		sema_run(s.sema, json_out ? stderr : stdout, &hooks);
 		fflush(stdout);
 		wrote = simulate_session_finish(&ss);
+		wrote = optimize_session_finish(&os) && wrote;
 		fflush(stdout);
 	}
 	int status = s.diags.errors || !s.ok || !wrote ? 1 : 0;

@@ -18,6 +18,7 @@ typedef struct DriverOpts {
 	const char *for_d; /* --for D --with W: bind a deployment and workload */
 	const char *with_w;
 	const struct SimOpts *sim;   /* run: simulate's output options, or NULL */
+	const struct OptOpts *opt;   /* run, optimize: the optimizer's options, or NULL */
 } DriverOpts;
 
 /* A loaded and checked file, with its diagnostics printed to stderr. */

@@ -46,17 +46,6 @@
 
 /* ------------------------------------------------------------ errors */
 
-/* Sets *why (when why is not NULL) to a heap copy of the message; returns -1. */
-static int fail(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **why, const char *fmt, ...)
-{
-	if (!why) return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	*why = heap_vprintf(fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 bool graph_format_from_path(const char *path, GraphFormat *f)
 {
@@ -540,7 +529,7 @@ static int gv_guarded(int (*step)(void *ctx), void *ctx, char **why)
 		/* one line: message pieces end in newlines */
 		for (size_t i = 0; i < msgs.len; i++)
 			if (msgs.s[i] == '\n') msgs.s[i] = i + 1 < msgs.len ? ' ' : 0;
-		fail(why, "Graphviz: %s", msgs.len ? msgs.s : "layout or rendering failed");
+		heap_fail(why, "Graphviz: %s", msgs.len ? msgs.s : "layout or rendering failed");
 	}
 	buf_free(&msgs);
 	return failed ? -1 : 0;
@@ -648,13 +637,13 @@ static int gv_produce(void *ctx)
 static int write_file(const char *path, const char *data, size_t len, char **why)
 {
 	FILE *f = fopen(path, "wb");
-	if (!f) return fail(why, "cannot write %s: %s", path, strerror(errno));
+	if (!f) return heap_fail(why, "cannot write %s: %s", path, strerror(errno));
 	int err = 0;
 	if (len && fwrite(data, 1, len, f) != len) err = errno ? errno : EIO;
 	if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
 	if (err) {
 		remove(path);
-		return fail(why, "cannot write %s: %s", path, strerror(err));
+		return heap_fail(why, "cannot write %s: %s", path, strerror(err));
 	}
 	return 0;
 }
@@ -665,11 +654,11 @@ static int write_scene(Scene *sp, GraphFormat format, const char *path, char **w
 static int output_format(const char *path, GraphFormat *format, char **why)
 {
 	if (!graph_format_from_path(path, format))
-		return fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
+		return heap_fail(why, "cannot tell the graph format of %s: use .dot, .gv, .svg, .png or .mmd",
 			    path);
 #ifndef HAVE_GVC
 	if (*format == GRAPH_SVG || *format == GRAPH_PNG)
-		return fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
+		return heap_fail(why, "sglsim was built without Graphviz; write .dot or .mmd");
 #endif
 	return 0;
 }
@@ -682,7 +671,7 @@ int graph_write(const Dag *g, const NodeId *roots, const char *const *root_names
 	size_t limit = o && o->max_nodes ? o->max_nodes : GRAPH_DEFAULT_MAX_NODES;
 	size_t count = dag_count(g, roots, nroots);
 	if (count > limit)
-		return fail(why, "graph has %zu nodes, more than the limit %zu; "
+		return heap_fail(why, "graph has %zu nodes, more than the limit %zu; "
 			    "bind params or pick a smaller metric", count, limit);
 
 	/* the reachable set, as dag_count walks it */
@@ -729,7 +718,7 @@ int graph_write_deps(const char *const *metrics, size_t nm, const char *const *p
 	GraphFormat format;
 	if (output_format(path, &format, why) != 0) return -1;
 	if (nm + np > GRAPH_DEFAULT_MAX_NODES)
-		return fail(why, "graph has %zu nodes, more than the limit %d", nm + np,
+		return heap_fail(why, "graph has %zu nodes, more than the limit %d", nm + np,
 			    GRAPH_DEFAULT_MAX_NODES);
 	Scene s;
 	memset(&s, 0, sizeof s);

@@ -151,9 +151,13 @@ static LVal lower_field(Lowerer *L, const Value *rv, const char *name)
 		if (!strcmp(L->vars[i].field, name) && same_record(&L->vars[i].rec, rv))
 			return num(dag_param(L->g, dag_add_param(L->g, L->vars[i].name, L->vars[i].dim)));
 	FieldSource src = value_field_source(L->sema, rv, name);
-	if (!src.expr && src.field && src.field->type == FT_NUM && rv->rec && rv->rec->kind == REC_batch) {
-		/* the batch of a step_time formula: one param per feature */
-		char *pname = arena_printf(L->sema->ar, "batch.%s", name);
+	if (!src.expr && src.field && src.field->type == FT_NUM && rv->rec &&
+	    (rv->rec->kind == REC_batch || rv->rec->kind == REC_sim)) {
+		/* the batch of a step_time formula: one param per feature; the
+		   figures of an optimize statement's simulation: one per figure */
+		char *pname = arena_printf(L->sema->ar, "%s", rv->rec->kind == REC_batch ? "batch" : "sim");
+		for (int i = 0; i < rv->depth; i++) pname = arena_printf(L->sema->ar, "%s.%s", pname, rv->path[i]);
+		pname = arena_printf(L->sema->ar, "%s.%s", pname, name);
 		return num(dag_param(L->g, dag_add_param(L->g, pname, schema_dim(src.field))));
 	}
 	if (!src.expr) return from_value(L, &src.value);

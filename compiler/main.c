@@ -14,6 +14,8 @@
 #include "config.h"
 #include "calibrate.h"
 #include "commands.h"
+#include "opt_mpi.h"
+#include "optimize.h"
 #include "driver.h"
 #include "simulate.h"
 #include "doc.h"
@@ -74,6 +76,28 @@ static const char *usage_run =
 	"                    to machine code (results are identical either way)\n"
 	"  --placement       print which node and GPUs each worker runs on\n"
 	"  --no-progress     no progress line on stderr during long simulations\n"
+	"  -h, --help        show this help\n";
+
+static const char *usage_optimize =
+	"usage: sglsim optimize [-D NAME=VALUE]... [OPTIONS] FILE...\n"
+	"\n"
+	"Runs FILE like 'sglsim run' and searches with each optimize statement:\n"
+	"the best points (or the Pareto front) under the constraints, with each\n"
+	"point's params, objectives and constraint values (doc/optimize.md).\n"
+	"\n"
+	"options:\n"
+	"  -D NAME=VALUE     fix a param or const (it is then not searched)\n"
+	"  --json FILE|-     the results as JSON (doc/json.md); '-': standard output\n"
+	"  --csv FILE        every evaluated point: params, objectives, constraint\n"
+	"                    sides, then feasible and pareto as 1/0 (base units)\n"
+	"  --plot FILE       the front drawn with PLplot (.svg, .pdf or .ps)\n"
+	"  --jobs N, -j N    threads for the grid and processes for simulations\n"
+	"                    (default: the online CPUs); results do not depend on N\n"
+	"  --limit N         rows of the table (default 20)\n"
+	"  --mpi             under mpirun/srun: split the simulations over the ranks\n"
+	"  --jit MODE        auto (default: from 100000 points), always or never\n"
+	"  --no-progress     no progress bar on stderr\n"
+	"  --stats           the search's speed (points per second) on stderr\n"
 	"  -h, --help        show this help\n";
 
 static const char *usage_expr =
@@ -258,15 +282,21 @@ static int cli(int argc, char **argv, DriverOpts *op)
 		printf("Graphviz rendering: not built\n");
 #endif
 #ifdef HAVE_MPI
-		printf("MPI: found (used by optimize --mpi, which is not implemented yet)\n");
+		printf("MPI: available (sglsim optimize --mpi)\n");
 #else
 		printf("MPI: not built\n");
+#endif
+#ifdef HAVE_PLPLOT
+		printf("PLplot (--plot): available\n");
+#else
+		printf("PLplot (--plot): not built\n");
 #endif
 		return 0;
 	}
 	const char *usage;
 	if (!strcmp(cmd, "check")) usage = usage_check;
 	else if (!strcmp(cmd, "run")) usage = usage_run;
+	else if (!strcmp(cmd, "optimize")) usage = usage_optimize;
 	else if (!strcmp(cmd, "doc")) usage = usage_doc;
 	else if (!strcmp(cmd, "expr")) usage = usage_expr;
 	else if (!strcmp(cmd, "eval")) usage = usage_eval;
@@ -277,7 +307,10 @@ static int cli(int argc, char **argv, DriverOpts *op)
 
 	DriverOpts o = *op;
 	SimOpts so = {.progress = true};
+	OptOpts oo = {.progress = true};
 	o.sim = &so;
+	o.opt = &oo;
+	bool opt_cmd = usage == usage_optimize;
 	ExprOpts xo = {0};
 	EvalOpts vo = {0};
 	GraphCmdOpts go = {0};
@@ -338,6 +371,31 @@ static int cli(int argc, char **argv, DriverOpts *op)
 		} else if (usage != usage_doc && !strncmp(a, "-D", 2)) {
 			if (parse_define(a + 2, &o.binds[o.nbinds++]))
 				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", a + 2);
+		} else if (opt_cmd && !strcmp(a, "--json") && i + 1 < argc) {
+			oo.json = argv[++i];
+		} else if (opt_cmd && !strcmp(a, "--csv") && i + 1 < argc) {
+			oo.csv = argv[++i];
+		} else if (opt_cmd && !strcmp(a, "--plot") && i + 1 < argc) {
+			oo.plot = argv[++i];
+		} else if (opt_cmd && !strcmp(a, "--stats")) {
+			oo.stats = true;
+		} else if (opt_cmd && !strcmp(a, "--mpi")) {
+			oo.mpi = true;
+		} else if (opt_cmd && (!strcmp(a, "--jobs") || !strcmp(a, "-j") || !strcmp(a, "--limit")) && i + 1 < argc) {
+			char *end;
+			const char *v = argv[++i];
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 1 || n > 1000000)
+				return usage_error(usage, !strcmp(a, "--limit") ? "--limit needs a whole number from 1 to 1000000, not '%s'"
+						   : "--jobs needs a whole number from 1 to 1000000, not '%s'", v);
+			if (!strcmp(a, "--limit")) oo.limit = n;
+			else oo.jobs = (int)n;
+		} else if (opt_cmd && !strcmp(a, "--no-progress")) {
+			oo.progress = so.progress = false;
+		} else if (opt_cmd && !strcmp(a, "--jit") && i + 1 < argc) {
+			oo.jit = argv[++i];
+			if (strcmp(oo.jit, "auto") && strcmp(oo.jit, "always") && strcmp(oo.jit, "never"))
+				return usage_error(usage, "--jit takes auto, always or never, not '%s'", oo.jit);
 		} else if (usage == usage_run && !strcmp(a, "--json") && i + 1 < argc) {
 			so.json = argv[++i];
 		} else if (usage == usage_run && !strcmp(a, "--csv") && i + 1 < argc) {
@@ -385,7 +443,22 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	if (usage == usage_eval) return cmd_eval(&o, &vo);
 	if (usage == usage_graph) return cmd_graph(&o, &go);
 	*op = o;
-	return usage == usage_check ? driver_check(&o) : driver_run(&o);
+	if (usage == usage_check) return driver_check(&o);
+	if (!oo.mpi) return driver_run(&o);
+	/* --mpi: every rank runs the file; only rank 0 speaks and writes */
+	const char *why;
+	if (!opt_mpi_init(&argc, &argv, &why)) {
+		fprintf(stderr, "sglsim: error: --mpi: %s\n", why);
+		return 1;
+	}
+	if (opt_mpi_rank() > 0) {
+		oo.json = oo.csv = oo.plot = NULL;
+		oo.progress = false;
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) return 1;
+	}
+	int status = driver_run(&o);
+	opt_mpi_finalize();
+	return status;
 }
 
 int main(int argc, char **argv)

@@ -24,6 +24,7 @@
 #include "bytecode.h"
 #include "jit.h"
 #include "lang/parse.h"
+#include "runtime/heapstr.h"
 #include "lower.h"
 #include "sim_int.h"
 #include "sim_source.h"
@@ -333,57 +334,97 @@ bool simulate_session_finish(SimSession *ss)
 	return ok;
 }
 
-bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
-{
-	SimSession *ss = ud;
-	const SimOpts *o = ss->o;
+/* A statement's run, set up: the spec, its compiled costs and the source. */
+typedef struct SimSetup {
 	Value ctx[REC_COUNT];
-	if (!sema_bind_contexts(s, stmt->name, stmt->kname, ctx)) return false;
+	SimRead r;
+	SimSpec sp;
+	SimPlacement pl;
+	SensVar sv[SIM_MAX_SENS];
+	int nsv;
+	StepCost cost[2];
+	SimSource src;
+	uint64_t seed;
+} SimSetup;
+
+static void sim_setup_free(SimSetup *u)
+{
+	sim_source_close(&u->src);
+	step_cost_free(&u->cost[0]);
+	step_cost_free(&u->cost[1]);
+}
+
+/* Steps 1-3 of the pipeline for `simulate d with w` (options from stmt's
+ * block when stmt is not NULL); false after reporting an error at `at`. */
+static bool sim_setup(SimSetup *u, Sema *s, Module *m, const char *d, const char *w,
+		      AstNode *stmt, Span at, const SimOpts *o)
+{
+	memset(u, 0, sizeof *u);
+	Value *ctx = u->ctx;
+	if (!sema_bind_contexts(s, d, w, ctx)) return false;
 	Record *batch = arena_alloc(s->ar, sizeof *batch);
 	memset(batch, 0, sizeof *batch);
 	batch->kind = REC_batch;
 	batch->name = "batch";
 	batch->state = 2;
 	ctx[REC_batch] = (Value){.k = V_REC, .rec = batch};
-	SimRead r = {.s = s, .ctx = ctx, .at = stmt->span, .ok = true};
-
-	SimSpec sp = {.horizon = INFINITY};
-	SimPlacement pl = {0};
-	uint64_t seed = (uint64_t)sim_num(&r, &ctx[REC_workload], "seed", false, 1);
-	SensVar sv[SIM_MAX_SENS];
-	int nsv = 0;
-	read_options(&r, m, stmt, &seed, &sp.horizon, sv, &nsv);
-	if (o && o->sensitivity && r.ok) cli_sens(&r, o->sensitivity, sv, &nsv);
-	if (o && o->have_seed) seed = o->seed;
-	sp.seed = seed;
-	sp.pool.nsens = (uint32_t)nsv;
-	StepCost cost[2] = {{0}};
+	u->r = (SimRead){.s = s, .ctx = ctx, .at = at, .ok = true};
+	SimRead *r = &u->r;
+	SimSpec *sp = &u->sp;
+	sp->horizon = INFINITY;
+	u->seed = (uint64_t)sim_num(r, &ctx[REC_workload], "seed", false, 1);
+	if (stmt) read_options(r, m, stmt, &u->seed, &sp->horizon, u->sv, &u->nsv);
+	if (o && o->sensitivity && r->ok) cli_sens(r, o->sensitivity, u->sv, &u->nsv);
+	if (o && o->have_seed) u->seed = o->seed;
+	sp->seed = u->seed;
+	sp->pool.nsens = (uint32_t)u->nsv;
 	const char *jit = o && o->jit ? o->jit : "auto";
-	bool ok = r.ok && sim_deploy_read(&r, &sp, &pl);
-	if (ok && sp.disaggregated && nsv) {
-		diag_error(s->d, stmt->span, "sensitivities are computed for colocated deployments only "
+	bool ok = r->ok && sim_deploy_read(r, sp, &u->pl);
+	if (ok && sp->disaggregated && u->nsv) {
+		diag_error(s->d, at, "sensitivities are computed for colocated deployments only "
 			   "(the transfers of a disaggregated one do not follow the schedule's chain)");
 		ok = false;
 	}
-	if (ok && sp.disaggregated) {
-		Value pv = sim_rec(&r, &ctx[REC_deployment], "prefill"), dv = sim_rec(&r, &ctx[REC_deployment], "decode");
-		ok = compile_cost(&r, &cost[0], jit, sv, nsv, "deployment.prefill", &pv) &&
-		     compile_cost(&r, &cost[1], jit, sv, nsv, "deployment.decode", &dv);
+	if (ok && sp->disaggregated) {
+		Value pv = sim_rec(r, &ctx[REC_deployment], "prefill"), dv = sim_rec(r, &ctx[REC_deployment], "decode");
+		ok = compile_cost(r, &u->cost[0], jit, u->sv, u->nsv, "deployment.prefill", &pv) &&
+		     compile_cost(r, &u->cost[1], jit, u->sv, u->nsv, "deployment.decode", &dv);
 	} else if (ok) {
-		ok = compile_cost(&r, &cost[0], jit, sv, nsv, "deployment", &ctx[REC_deployment]);
+		ok = compile_cost(r, &u->cost[0], jit, u->sv, u->nsv, "deployment", &ctx[REC_deployment]);
 	}
-	SimSource src = {0};
-	if (ok) ok = sim_source_open(&src, &r, sp.cache.page, seed);
+	if (ok) ok = sim_source_open(&u->src, r, sp->cache.page, u->seed);
 	if (!ok) {
-		sim_source_close(&src);
-		step_cost_free(&cost[0]);
-		step_cost_free(&cost[1]);
+		sim_setup_free(u);
 		return false;
 	}
-	sp.pool.cost = sp.decode.cost = step_cost_eval;
-	sp.pool.cost_ud = &cost[0];
-	sp.decode.cost_ud = &cost[1];
-	if (o && o->placement) print_placement(out, &sp, &pl);
+	sp->pool.cost = sp->decode.cost = step_cost_eval;
+	sp->pool.cost_ud = &u->cost[0];
+	sp->decode.cost_ud = &u->cost[1];
+	return true;
+}
+
+/* Reports a failed sim_run at `at` (source errors already read
+ * "PATH:LINE: error: ..."). */
+static void run_failed(Sema *s, Span at, char *err)
+{
+	if (err && strstr(err, ": error: ")) fprintf(stderr, "%s\n", err), s->d->errors++;
+	else diag_error(s->d, at, "the simulation stopped: %s", err ? err : "unknown error");
+	free(err);
+}
+
+bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
+{
+	SimSession *ss = ud;
+	const SimOpts *o = ss->o;
+	SimSetup u;
+	if (!sim_setup(&u, s, m, stmt->name, stmt->kname, stmt, stmt->span, o)) return false;
+	SimSpec sp = u.sp;
+	Value *ctx = u.ctx;
+	uint64_t seed = u.seed;
+	int nsv = u.nsv;
+	SensVar *sv = u.sv;
+	bool ok;
+	if (o && o->placement) print_placement(out, &sp, &u.pl);
 	ReportMeta meta = {.deployment = stmt->name, .workload = stmt->kname,
 			   .model = ctx[REC_model].rec->name, .gpu = ctx[REC_gpu].rec->name, .seed = seed};
 	Obs obs = {.sp = &sp, .progress = o && o->progress && isatty(2)};
@@ -398,21 +439,16 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	sp.obs = (SimObserver){obs_request, obs_step, &obs};
 	SimResult res;
 	char *err = NULL;
-	ok = sim_run(&sp, &src.rs, &res, &err);
+	ok = sim_run(&sp, &u.src.rs, &res, &err);
 	if (obs.progress && obs.steps >= 0x10000) fputs("\r\033[K", stderr);
 	if (obs.csv && obs.csv != stdout) fclose(obs.csv);
 	if (tf) {
 		trace_writer_close(&obs.tw);
 		if (tf != stdout) fclose(tf);
 	}
-	sim_source_close(&src);
-	step_cost_free(&cost[0]);
-	step_cost_free(&cost[1]);
+	sim_setup_free(&u);
 	if (!ok) {
-		/* source errors already read "PATH:LINE: error: ..." */
-		if (err && strstr(err, ": error: ")) fprintf(stderr, "%s\n", err), s->d->errors++;
-		else diag_error(s->d, stmt->span, "the simulation stopped: %s", err ? err : "unknown error");
-		free(err);
+		run_failed(s, stmt->span, err);
 		return false;
 	}
 	if (nsv) {
@@ -427,4 +463,43 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	report_table(out, &meta, &res);
 	keep(ss, &meta, &res);
 	return true;
+}
+
+/* ---------------------------------------------------------------- quiet runs */
+
+/* Keeps the first error's message instead of printing it. */
+static void capture_diag(void *ud, const Diag *d)
+{
+	char **first = ud;
+	if (d->level == DIAG_ERROR && !*first) *first = heap_strdup(d->msg);
+}
+
+bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, SimResult *res, char **why)
+{
+	Diags *ds = s->d;
+	DiagFn fn = ds->fn;
+	void *ud = ds->ud;
+	int errors = ds->errors;
+	char *first = NULL;
+	ds->fn = capture_diag;
+	ds->ud = &first;
+	SimSetup u;
+	SimOpts o = {.jit = "never"};   /* bytecode: the same bits, no compile per point */
+	bool ok = sim_setup(&u, s, s->prog->root, d, w, NULL, at, &o);
+	char *err = NULL;
+	if (ok) {
+		ok = sim_run(&u.sp, &u.src.rs, res, &err);
+		sim_setup_free(&u);
+	}
+	ds->fn = fn;
+	ds->ud = ud;
+	ds->errors = errors;
+	ds->stopped = false;
+	if (!ok) {
+		*why = err ? err : first ? first : heap_strdup("the simulation could not be set up");
+		if (err) free(first);
+	} else {
+		free(first);
+	}
+	return ok;
 }

@@ -42,4 +42,9 @@ void simulate_session_init(SimSession *ss, const SimOpts *o);
 bool simulate_session_finish(SimSession *ss);
 /* The SemaHooks.simulate hook (ud: a SimSession). */
 bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
+/* Runs `simulate d with w` without output (the workload's own seed, the
+ * bytecode cost: the same figures as simulate_stmt would print), for the
+ * optimizer; false with *why (a heap string) when the run cannot be set
+ * up or stops.  Diagnostics are kept out of the terminal. */
+bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, SimResult *res, char **why);
 #endif

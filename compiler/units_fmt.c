@@ -3,24 +3,20 @@
 #include "units_fmt.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Time has its own ladder; bytes use binary prefixes (memory sizes are
  * quoted that way); everything else decimal SI prefixes on its base-unit
  * spelling (FLOP/s, tok/s, B/s, W, ...). */
-void units_readable(Buf *out, double v, Dim d)
+void units_scale(double v, Dim d, double *factor, char *unit, size_t n)
 {
-	char unit[64];
-	dim_format(d, unit, sizeof unit);
+	char base[64];
+	dim_format(d, base, sizeof base);
 	double a = fabs(v);
-	if (isnan(v)) {   /* the sign of a NaN means nothing */
-		buf_printf(out, dim_is_none(d) ? "nan" : "nan %s", unit);
-		return;
-	}
-	if (!isfinite(v) || v == 0 || dim_is_none(d)) {
-		buf_printf(out, dim_is_none(d) ? "%.6g" : "%.6g %s", v, unit);
-		return;
-	}
+	*factor = 1;
+	snprintf(unit, n, "%s", dim_is_none(d) ? "" : base);
+	if (!isfinite(v) || v == 0 || dim_is_none(d)) return;
 	Dim sec = dim_none;
 	sec.e[DIM_S] = 1;
 	Dim byte = dim_none;
@@ -31,25 +27,41 @@ void units_readable(Buf *out, double v, Dim d)
 		for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 			if (a >= t[i].f || i + 1 == sizeof t / sizeof t[0]) {
 				if (t[i].f > 1 && a < 2 * t[i].f) continue; /* 90 s, not 1.5 min */
-				buf_printf(out, "%.4g %s", v / t[i].f, t[i].u);
+				*factor = t[i].f;
+				snprintf(unit, n, "%s", t[i].u);
 				return;
 			}
 	}
 	if (dim_eq(d, byte)) {
 		static const char *p[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 		int k = 0;
-		while (k < 5 && a >= 1024) { a /= 1024; k++; }
-		buf_printf(out, "%.4g %s", v < 0 ? -a : a, p[k]);
+		while (k < 5 && a >= 1024) { a /= 1024; k++; *factor *= 1024; }
+		snprintf(unit, n, "%s", p[k]);
 		return;
 	}
-	if (!strncmp(unit, "1/", 2) || strchr(unit, '*') || strchr(unit, '^')) {
-		buf_printf(out, "%.4g %s", v, unit);  /* no prefix fits these */
-		return;
-	}
+	if (!strncmp(base, "1/", 2) || strchr(base, '*') || strchr(base, '^'))
+		return;  /* no prefix fits these */
 	static const char *pre[] = {"p", "n", "u", "m", "", "k", "M", "G", "T", "P", "E"};
 	int e = (int)floor(log10(a) / 3);
 	if (e < -4) e = -4;
 	if (e > 6) e = 6;
 	/* prefixes apply to the first unit of the spelling (k on "FLOP/s") */
-	buf_printf(out, "%.4g %s%s", v / pow(1000, e), pre[e + 4], unit);
+	*factor = pow(1000, e);
+	snprintf(unit, n, "%s%s", pre[e + 4], base);
+}
+
+void units_readable(Buf *out, double v, Dim d)
+{
+	char unit[80];
+	if (isnan(v)) {   /* the sign of a NaN means nothing */
+		dim_format(d, unit, sizeof unit);
+		buf_printf(out, dim_is_none(d) ? "nan" : "nan %s", unit);
+		return;
+	}
+	double f;
+	units_scale(v, d, &f, unit, sizeof unit);
+	if (!isfinite(v) || v == 0 || dim_is_none(d))
+		buf_printf(out, *unit ? "%.6g %s" : "%.6g", v, unit);
+	else
+		buf_printf(out, "%.4g %s", v / f, unit);
 }

@@ -10,4 +10,9 @@
  * unit; four significant digits. */
 void units_readable(Buf *out, double v, Dim d);
 
+/* The readable unit for values like v (the ladder units_readable uses):
+ * a value x in base units reads x / *factor in `unit`; "" and 1 for a
+ * dimensionless d. */
+void units_scale(double v, Dim d, double *factor, char *unit, size_t n);
+
 #endif

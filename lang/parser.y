@@ -160,6 +160,11 @@ item
 	| GRAPH expr TO STRING
 		{ $$ = N(GRAPH, @$); $$->a = $2; $$->nspan = @1;
 		  $$->b = N(STR, @4); $$->b->name = $4; }
+	| GRAPH expr FOR IDENT WITH IDENT TO STRING
+		{ $$ = N(GRAPH, @$); $$->a = $2; $$->nspan = @1;
+		  $$->b = N(STR, @8); $$->b->name = $8;
+		  $$->name = $4; $$->kname = $6; $$->kspan = @6;
+		  $$->c = N(NAME, @4); $$->c->name = $4; }
 	;
 
 domain

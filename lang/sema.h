@@ -43,7 +43,10 @@ typedef struct SemaHooks {
 	/* runs `simulate D with W { options }` (stmt), writing its report to
 	   out; false after reporting an error. */
 	bool (*simulate)(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
-	void *ud;
+	/* runs `optimize [D with W] { clauses }` the same way. */
+	bool (*optimize)(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
+	void *ud;       /* of simulate */
+	void *opt_ud;   /* of optimize */
 } SemaHooks;
 
 /* Checks an expression given on the command line (already parsed) in the
@@ -53,6 +56,10 @@ bool sema_check_cli_expr(Sema *s, AstNode *e, bool bound, Dim *dim);
 /* As sema_check_cli_expr, in module m, with the contexts of `for D with W`
  * and, when `batch`, the batch context of step_time formulas. */
 bool sema_check_expr_in(Sema *s, Module *m, AstNode *e, bool batch, Dim *dim);
+/* The dimension of an objective or constraint side of an optimize
+ * statement (checked before: no new diagnostics); `bound` allows the
+ * contexts of `D with W` and sim.*. */
+bool sema_opt_expr_dim(Sema *s, Module *m, AstNode *e, bool bound, Dim *dim);
 /* Binds the contexts of `D with W` (names in the root module) into
  * ctx[REC_COUNT]; false (reported at `at`) if they are not a deployment and
  * a workload. */

@@ -2,8 +2,8 @@
  *
  * stmt_check checks a statement's names and types.  stmt_run executes it:
  * `print` evaluates its expression (binding the deployment and workload of
- * `for D with W`); `simulate`, `optimize` and `graph` are recognised and
- * checked, and report that they are not implemented in this release.
+ * `for D with W`); `simulate`, `optimize` and `graph` go to the hooks the
+ * driver gives (compiler/simulate.c, compiler/optimize.c, graph.c).
  */
 #include "config.h"
 #include "sema_int.h"
@@ -29,6 +29,14 @@ static Record *target(Sema *s, Module *m, const char *name, Span sp, RecKind kin
 		return NULL;
 	}
 	return sym->rec;
+}
+
+/* Whether an objective of optimize statement `it` is named `name`. */
+static bool objective_named(const AstNode *it, const char *name)
+{
+	for (const AstNode *o = it->kids; o; o = o->next)
+		if (o->kind == AST_OBJECTIVE && o->kname && !strcmp(o->kname, name)) return true;
+	return false;
 }
 
 static void check_optimize(Sema *s, Module *m, AstNode *it)
@@ -115,6 +123,8 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 				for (AstNode *a = me->kids; a; a = a->next) {
 					AstNode *v = a->kind == AST_NAMED ? a->a : a;
 					if (v->kind == AST_NAME) continue; /* a word or an objective's name */
+					if (v->kind == AST_BINARY && v->a->kind == AST_NAME && objective_named(it, v->a->name))
+						v = v->b;   /* epsilon's bound on a named objective */
 					Type t = check_expr(s, &env, v);
 					(void)t;
 				}
@@ -160,6 +170,10 @@ void stmt_check(Sema *s, Module *m, AstNode *it)
 		return;
 	}
 	case AST_GRAPH: {
+		if (it->name) {
+			target(s, m, it->name, it->c->span, REC_deployment, "graph ... for");
+			target(s, m, it->kname, it->kspan, REC_workload, "graph ... for");
+		}
 		Env env = {.mod = m, .self = REC_NONE, .ctx = CTX_STD, .where = "graph"};
 		check_expr(s, &env, it->a);
 		if (!it->b->name[0]) sema_error(s, it->b->span, "graph needs a file name");
@@ -229,6 +243,16 @@ bool sema_check_expr_in(Sema *s, Module *m, AstNode *e, bool batch, Dim *dim)
 	return s->d->errors == errors && t.k == TY_NUM;
 }
 
+bool sema_opt_expr_dim(Sema *s, Module *m, AstNode *e, bool bound, Dim *dim)
+{
+	int errors = s->d->errors;
+	Env env = {.mod = m, .self = REC_NONE, .ctx = bound ? CTX_STD | (1u << REC_sim) : 0,
+		   .where = "an optimize statement"};
+	Type t = check_expr(s, &env, e);
+	*dim = t.dim;
+	return s->d->errors == errors && (t.k == TY_NUM || t.k == TY_BOOL);
+}
+
 bool sema_bind_contexts(Sema *s, const char *d, const char *w, Value *ctx)
 {
 	Module *m = s->prog->root;
@@ -289,11 +313,16 @@ bool stmt_run(Sema *s, Module *m, AstNode *it, FILE *out, const SemaHooks *hooks
 		}
 		return hooks->simulate(hooks->ud, s, m, it, out);
 	case AST_OPTIMIZE:
-		diag_warning(s->d, it->span, "'optimize' is not implemented yet: the optimizer comes in a later release");
-		return true;
+		if (!hooks || !hooks->optimize) {
+			diag_error(s->d, it->span, "this build of sglsim cannot optimize here");
+			return false;
+		}
+		return hooks->optimize(hooks->opt_ud, s, m, it, out);
 	case AST_GRAPH: {
 		const char *why = "sglsim was built without formula graphs";
-		if (!hooks || !hooks->graph || !hooks->graph(hooks->ud, s, m, it->a, NULL, it->b->name, &why)) {
+		Value ctx[REC_COUNT];
+		if (it->name && !sema_bind_contexts(s, it->name, it->kname, ctx)) return false;
+		if (!hooks || !hooks->graph || !hooks->graph(hooks->ud, s, m, it->a, it->name ? ctx : NULL, it->b->name, &why)) {
 			diag_error(s->d, it->span, "cannot draw this graph: %s", why);
 			return false;
 		}

@@ -441,3 +441,21 @@ void value_format(Buf *out, const Value *v)
 	case V_NONE: buf_puts(out, "?"); return;
 	}
 }
+
+bool value_param_default(Sema *s, const char *name, double *v)
+{
+	Symbol *p = sema_lookup(s, s->prog->root, name);
+	if (!p || p->kind != SYM_PARAM || !p->decl->b) return false;
+	EvalEnv ee = {.sema = s, .mod = p->mod};
+	Value x = value_eval(&ee, p->decl->b);
+	if (x.k != V_NUM) return false;
+	if (p->decl->kname && dim_is_none(x.dim) && !dim_is_none(p->type.dim)) {
+		double mul, div;
+		Dim d;
+		size_t bo, bl;
+		if (unit_parse(p->decl->kname, strlen(p->decl->kname), &mul, &div, &d, &bo, &bl))
+			x.num = x.num * mul / div;
+	}
+	*v = x.num;
+	return true;
+}

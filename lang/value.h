@@ -77,4 +77,8 @@ static inline Value value_fail(const char *why) { Value v = value_none(why); v.n
 static inline bool value_failed(const Value *v) { return v->k == V_NONE && v->num == 1; }
 static inline Value value_num(double x, Dim d) { Value v = {0}; v.k = V_NUM; v.num = x; v.dim = d; return v; }
 
+/* The default of the root module's param `name` in base units; false when
+ * there is no such param or it has no default. */
+bool value_param_default(Sema *s, const char *name, double *v);
+
 #endif

@@ -33,3 +33,13 @@ char *heap_strdup(const char *s)
 	if (!p) abort();
 	return memcpy(p, s, n);
 }
+
+int heap_fail(char **why, const char *fmt, ...)
+{
+	if (!why) return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	*why = heap_vprintf(fmt, ap);
+	va_end(ap);
+	return -1;
+}

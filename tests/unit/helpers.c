@@ -97,3 +97,20 @@ char *lex_tokens(const char *text)
 	buf_free(&b);
 	return r;
 }
+
+char *test_slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) return NULL;
+	size_t cap = 4096, n = 0;
+	char *s = xmalloc(cap);
+	size_t got;
+	while ((got = fread(s + n, 1, cap - n - 1, fp)) > 0) {
+		n += got;
+		if (cap - n - 1 == 0) s = xrealloc(s, cap *= 2);
+	}
+	fclose(fp);
+	s[n] = 0;
+	if (len) *len = n;
+	return s;
+}

@@ -33,4 +33,8 @@ void compiled_free(Compiled *c);
 /* Scanner tokens of text as a space-separated string of token names. */
 char *lex_tokens(const char *text);
 
+/* The whole file, NUL-terminated (free it), or NULL when it does not
+ * exist; *len (when not NULL) its length. */
+char *test_slurp(const char *path, size_t *len);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "compiler/dag.h"
 #include "compiler/graph.h"
+#include "helpers.h"
 
 /* The fixture DAG:
  *
@@ -57,23 +58,6 @@ static const char *in_dir(Fixture *f, const char *file)
 	return f->path;
 }
 
-/* The whole file, NUL-terminated (free it), or NULL when it does not exist. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp) return NULL;
-	size_t cap = 4096, n = 0;
-	char *s = malloc(cap);
-	size_t got;
-	while ((got = fread(s + n, 1, cap - n - 1, fp)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0) s = realloc(s, cap *= 2);
-	}
-	fclose(fp);
-	s[n] = 0;
-	if (len) *len = n;
-	return s;
-}
 
 static int count(const char *text, const char *needle)
 {
@@ -88,7 +72,7 @@ static char *write_and_read(Fixture *f, const char *file, const GraphOptions *o)
 	int rc = graph_write(&f->g, f->roots, names, 2, in_dir(f, file), o, &why);
 	cr_assert_eq(rc, 0, "graph_write(%s) failed: %s", file, why ? why : "(no message)");
 	cr_assert_null(why);
-	char *text = slurp(f->path, NULL);
+	char *text = test_slurp(f->path, NULL);
 	cr_assert_not_null(text, "%s was not written", f->path);
 	return text;
 }
@@ -204,11 +188,11 @@ Test(graph, svg_renders_or_is_refused_without_graphviz)
 	cr_expect_gt(count(svg, "attention"), 0);
 	free(svg);
 	size_t len = 0;
-	char *png = slurp(in_dir(&f, "g.png"), NULL);
+	char *png = test_slurp(in_dir(&f, "g.png"), NULL);
 	cr_expect_null(png);
 	char *why = NULL;
 	cr_expect_eq(graph_write(&f.g, f.roots, names, 2, f.path, NULL, &why), 0, "%s", why);
-	png = slurp(f.path, &len);
+	png = test_slurp(f.path, &len);
 	cr_assert_not_null(png);
 	cr_expect(len > 8 && !memcmp(png, "\x89PNG", 4));
 	free(png);
@@ -280,7 +264,7 @@ Test(graph, constant_metric_and_missing_formula)
 	snprintf(path, sizeof path, "%s/c.mmd", dir);
 	char *why = NULL;
 	cr_assert_eq(graph_write(&g, roots, NULL, 2, path, NULL, &why), 0, "%s", why);
-	char *mmd = slurp(path, NULL);
+	char *mmd = test_slurp(path, NULL);
 	cr_expect(strstr(mmd, "\"42\""), "%s", mmd);
 	cr_expect_eq(count(mmd, " --- "), 1, "%s", mmd);
 	free(mmd);
