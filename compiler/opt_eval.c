@@ -74,24 +74,21 @@ static double violation(const OptCon *c, const double *out)
 /* Per-thread tallies of what each constraint cut. */
 typedef struct Cuts {
 	uint64_t *n;
-	double *worst;     /* smallest violation seen per constraint */
-	double *l, *r;     /* the sides there */
+	double *l, *r;     /* the sides of the closest violation per constraint */
 } Cuts;
 
 static void cuts_init(Cuts *c, int ncon)
 {
 	c->n = calloc((size_t)ncon + 1, sizeof *c->n);
-	c->worst = xmalloc(((size_t)ncon + 1) * sizeof *c->worst);
 	c->l = xmalloc(((size_t)ncon + 1) * sizeof *c->l);
 	c->r = xmalloc(((size_t)ncon + 1) * sizeof *c->r);
 	if (!c->n) abort();
-	for (int i = 0; i < ncon; i++) c->worst[i] = c->l[i] = c->r[i] = NAN;
+	for (int i = 0; i < ncon; i++) c->l[i] = c->r[i] = NAN;
 }
 
 static void cuts_free(Cuts *c)
 {
 	free(c->n);
-	free(c->worst);
 	free(c->l);
 	free(c->r);
 }
@@ -119,7 +116,6 @@ static bool judge(const OptProblem *P, const double *out, bool analytic_only, Cu
 		cuts->n[i]++;
 		if (!isnan(out[c->out_l]) && !isnan(out[c->out_r]) &&
 		    closer(out[c->out_l], out[c->out_r], cuts->l[i], cuts->r[i])) {
-			cuts->worst[i] = v;
 			cuts->l[i] = out[c->out_l];
 			cuts->r[i] = out[c->out_r];
 		}
@@ -694,9 +690,9 @@ static void row_fill(OptProblem *P, OptRow *row, uint64_t idx)
 	free(in);
 }
 
-/* Simulates the rows: their figures feed the sim.* inputs (simulated
- * search) or are reported next to the formulas (verify). */
-static void simulate_rows(OptProblem *P, OptRow *rows, size_t n, bool verify)
+/* verify top K: simulates the first n rows; the figures are reported
+ * next to the formulas (they change no value or rank). */
+static void verify_rows(OptProblem *P, OptRow *rows, size_t n)
 {
 	uint64_t *idx = xmalloc((n + 1) * sizeof *idx);
 	double *fig = xmalloc((n + 1) * OPT_NFIG * sizeof *fig);
@@ -704,20 +700,12 @@ static void simulate_rows(OptProblem *P, OptRow *rows, size_t n, bool verify)
 	char **why = xmalloc((n + 1) * sizeof *why);
 	for (size_t i = 0; i < n; i++) idx[i] = rows[i].idx;
 	opt_simulate_many(P, idx, n, fig, ok, why);
-	double *in = xmalloc((P->nin + 1) * sizeof *in);
 	for (size_t i = 0; i < n; i++) {
 		OptRow *r = &rows[i];
-		r->simulated = ok[i];
-		r->verified = verify && ok[i];
+		r->simulated = r->verified = ok[i];
 		r->sim_error = why[i];
-		if (!ok[i]) continue;
-		memcpy(r->fig, fig + i * OPT_NFIG, sizeof r->fig);
-		opt_inputs(P, r->idx, in);
-		for (int f = 0; f < OPT_NFIG; f++)
-			if (P->fig_in[f] >= 0) in[P->fig_in[f]] = r->fig[f];
-		bc_eval(P->bc, in, r->out);
+		if (ok[i]) memcpy(r->fig, fig + i * OPT_NFIG, sizeof r->fig);
 	}
-	free(in);
 	free(idx);
 	free(fig);
 	free(ok);
@@ -776,7 +764,7 @@ bool opt_search(OptProblem *P, OptResult *res)
 			r->verified = i < k;
 		}
 	} else if (k) {
-		simulate_rows(P, res->rows, k, true);
+		verify_rows(P, res->rows, k);
 	}
 	return true;
 }
@@ -816,7 +804,7 @@ uint64_t *opt_front_indices(OptProblem *P, const OptResult *res, size_t *n)
 	} else {
 		OptProblem Q = *P;   /* a Pareto pass that leaves P's counts alone */
 		Q.con = xmalloc(((size_t)P->ncon + 1) * sizeof *Q.con);
-		memcpy(Q.con, P->con, (size_t)P->ncon * sizeof *Q.con);
+		if (P->ncon) memcpy(Q.con, P->con, (size_t)P->ncon * sizeof *Q.con);
 		Q.method = OM_PARETO;
 		Q.o = NULL;          /* no progress bar */
 		Pool pool = {0};
@@ -825,7 +813,7 @@ uint64_t *opt_front_indices(OptProblem *P, const OptResult *res, size_t *n)
 		free(Q.con);
 		*n = pool.n;
 		f = xmalloc((*n + 1) * sizeof *f);
-		memcpy(f, pool.idx, *n * sizeof *f);
+		if (*n) memcpy(f, pool.idx, *n * sizeof *f);
 		pool_free(&pool);
 	}
 	qsort(f, *n, sizeof *f, cmp_u64);
