@@ -686,7 +686,6 @@ static void row_fill(OptProblem *P, OptRow *row, uint64_t idx)
 	opt_inputs(P, idx, in);
 	for (int f = 0; f < OPT_NFIG; f++) row->fig[f] = NAN;
 	bc_eval(P->bc, in, row->out);
-	row->feasible = true;
 	free(in);
 }
 

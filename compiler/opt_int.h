@@ -122,7 +122,7 @@ typedef struct OptRow {
 	double *x;                   /* np, base units */
 	double *out;                 /* nout */
 	double fig[OPT_NFIG];        /* simulated (NaN: not simulated) */
-	bool simulated, verified, feasible;
+	bool simulated, verified;
 	char *sim_error;             /* the verification failed: why */
 } OptRow;
 
@@ -130,7 +130,6 @@ typedef struct OptResult {
 	OptRow *rows;
 	size_t nrows;
 	bool is_front;               /* rows are a Pareto front (else a ranking) */
-	unsigned char *front_mark;   /* per evaluated point for --csv (NULL: not kept) */
 	/* nlopt */
 	bool relaxed;
 	double *xc, fc;

@@ -499,7 +499,6 @@ static void problem_free(OptProblem *P, OptResult *res)
 		free(res->rows[i].sim_error);
 	}
 	free(res->rows);
-	free(res->front_mark);
 	free(res->xc);
 	for (int j = 0; j < P->np; j++) free(P->p[j].dom);
 	free(P->p);
