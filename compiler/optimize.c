@@ -27,6 +27,7 @@
 #include "relax.h"
 #include "runtime/heapstr.h"
 #include "simplify.h"
+#include "simulate.h"
 
 /* Grids larger than this are refused (the evaluation would take hours). */
 #define OPT_MAX_POINTS 100000000000ull
@@ -601,8 +602,17 @@ bool optimize_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 		int idx = os->ran++;
 		opt_report_table(out, &P, &res);
 		if (os->o && os->o->json) json_array_append_new(os->results, opt_report_json(&P, &res));
-		if (os->o && os->o->csv && idx == 0) ok = opt_report_csv(&P, &res, os->o->csv);
-		if (os->o && os->o->plot && idx == 0) ok = opt_report_plot(&P, &res, os->o->plot) && ok;
+		/* later statements write FILE.2.csv, FILE.3.svg, ... */
+		if (os->o && os->o->csv) {
+			char *path = strcmp(os->o->csv, "-") ? numbered_path(os->o->csv, idx) : heap_strdup("-");
+			ok = opt_report_csv(&P, &res, path);
+			free(path);
+		}
+		if (os->o && os->o->plot) {
+			char *path = numbered_path(os->o->plot, idx);
+			ok = opt_report_plot(&P, &res, path) && ok;
+			free(path);
+		}
 		if (!ok) s->d->errors++;
 	}
 	problem_free(&P, &res);

@@ -264,8 +264,7 @@ static void obs_step(void *ud, const StepRecord *s)
 		fprintf(stderr, "\rsimulating: %.1f s simulated, %" PRIu64 " iterations", s->end, o->steps);
 }
 
-/* FILE, or FILE with ".N" before its extension for the N-th statement. */
-static char *numbered(const char *path, int n)
+char *numbered_path(const char *path, int n)
 {
 	size_t len = strlen(path) + 16;
 	char *out = malloc(len);
@@ -284,7 +283,7 @@ static FILE *open_out(Sema *s, Span at, const char *path, int n, const char *wha
 {
 	if (!path) return NULL;
 	if (!strcmp(path, "-")) return stdout;
-	char *p = numbered(path, n);
+	char *p = numbered_path(path, n);
 	FILE *f = fopen(p, "w");
 	if (!f) diag_error(s->d, at, "cannot write the %s file '%s': %s", what, p, strerror(errno));
 	free(p);

@@ -42,6 +42,10 @@ void simulate_session_init(SimSession *ss, const SimOpts *o);
 bool simulate_session_finish(SimSession *ss);
 /* The SemaHooks.simulate hook (ud: a SimSession). */
 bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
+/* FILE for the first statement (n = 0), else FILE with ".N+1" before its
+ * extension: the --csv/--trace/--plot file of a file's later statements
+ * (a heap string). */
+char *numbered_path(const char *path, int n);
 /* Runs `simulate d with w` without output (the workload's own seed, the
  * bytecode cost: the same figures as simulate_stmt would print), for the
  * optimizer; false with *why (a heap string) when the run cannot be set
