@@ -586,6 +586,48 @@ static BcProgram *relaxed_program(OptProblem *P)
 	return bc;
 }
 
+/* From a feasible grid point, moves one param at a time to a neighbouring
+ * member while that improves the primary objective and stays feasible (a
+ * rounded relaxation can land beside the grid optimum of a coupled
+ * problem).  Deterministic: params in order, the lower neighbour first,
+ * the first improvement taken.  Returns the point reached. */
+static uint64_t local_search(OptProblem *P, uint64_t idx, double best, int *steps)
+{
+	double *in = xmalloc((P->nin + 1) * sizeof *in), *out = xmalloc((P->nout + 1) * sizeof *out);
+	double *y = xmalloc(((size_t)P->nobj + 1) * sizeof *y);
+	uint64_t *stride = xmalloc(((size_t)P->np + 1) * sizeof *stride);
+	uint64_t s = 1;
+	for (int j = P->np - 1; j >= 0; j--) {
+		stride[j] = s;
+		s *= P->p[j].ndom;
+	}
+	bool moved = true;
+	for (int guard = 0; moved && guard < 100000; guard++) {
+		moved = false;
+		for (int j = 0; j < P->np && !moved; j++) {
+			uint64_t d = idx / stride[j] % P->p[j].ndom;
+			for (int dir = -1; dir <= 1 && !moved; dir += 2) {
+				if ((dir < 0 && d == 0) || (dir > 0 && d + 1 >= P->p[j].ndom)) continue;
+				uint64_t next = dir < 0 ? idx - stride[j] : idx + stride[j];
+				opt_inputs(P, next, in);
+				bc_eval(P->bc, in, out);
+				P->evaluated++;
+				if (judge(P, out, false, NULL) && objectives(P, out, y) && y[P->primary] > best) {
+					idx = next;
+					best = y[P->primary];
+					moved = true;
+					++*steps;
+				}
+			}
+		}
+	}
+	free(in);
+	free(out);
+	free(y);
+	free(stride);
+	return idx;
+}
+
 static bool search_nlopt(OptProblem *P, OptResult *res, Pool *pool)
 {
 	for (int i = 0; i < P->ncon; i++)
@@ -653,6 +695,10 @@ static bool search_nlopt(OptProblem *P, OptResult *res, Pool *pool)
 			opt_inputs(P, idx, in);
 			bc_eval(P->bc, in, out);
 			if (meets_counted(P, out) && objectives(P, out, y)) {
+				idx = local_search(P, idx, y[P->primary], &res->local_steps);
+				opt_inputs(P, idx, in);
+				bc_eval(P->bc, in, out);
+				objectives(P, out, y);
 				P->feasible = 1;
 				pool_add(pool, P->nobj, idx, y, 0);
 			}

@@ -134,6 +134,7 @@ typedef struct OptResult {
 	bool relaxed;
 	double *xc, fc;
 	int nlopt_evals;
+	int local_steps;             /* moves of the local search after rounding */
 	const char *nlopt_stop;
 } OptResult;
 

@@ -148,7 +148,8 @@ void opt_report_table(FILE *out, const OptProblem *P, const OptResult *res)
 			fprintf(out, "%s%s = %s", j ? ", " : "", P->p[j].name, x);
 			free(x);
 		}
-		fprintf(out, "), %d evaluations (%s)\n", res->nlopt_evals, res->nlopt_stop ? res->nlopt_stop : "");
+		fprintf(out, "), %d evaluations (%s); rounded, then %d local step%s on the grid\n", res->nlopt_evals,
+			res->nlopt_stop ? res->nlopt_stop : "", res->local_steps, res->local_steps == 1 ? "" : "s");
 	}
 	if (!res->nrows) {
 		if (P->feasible == 0 && P->ncon) opt_report_infeasible(out, P);
@@ -305,6 +306,7 @@ void *opt_report_json(const OptProblem *P, const OptResult *res)
 		json_object_set_new(r, "continuous_objective", num(res->fc));
 		json_object_set_new(r, "evaluations", json_integer(res->nlopt_evals));
 		json_object_set_new(r, "stop", json_string(res->nlopt_stop ? res->nlopt_stop : ""));
+		json_object_set_new(r, "local_steps", json_integer(res->local_steps));
 		json_object_set_new(o, "nlopt", r);
 	}
 	json_t *rows = json_array();

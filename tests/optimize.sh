@@ -40,6 +40,10 @@ check "weighted takes weights by objective name or in order" sh -c "
 	sed 's/method = pareto/method = weighted(2, 1)/' \"$tmp/pure.sgl\" >\"$tmp/wq.sgl\" &&
 	\"$SGLSIM\" optimize \"$tmp/wq.sgl\" --json \"$tmp/wq.json\" >/dev/null && ! cmp -s \"$tmp/wn.json\" \"$tmp/wq.json\""
 
+sed 's/method = pareto/method = nlopt(algorithm = cobyla)/' "$tmp/pure.sgl" >"$tmp/nl.sgl"
+check "nlopt: the rounded relaxation is improved on the grid to its optimum (f = 32)" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/nl.sgl\" --json - | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"best\"][0][\"objectives\"][\"f\"]==32, d[\"best\"]; assert d[\"nlopt\"][\"local_steps\"]>0'"
+
 cat >"$tmp/infeasible.sgl" <<'SGL'
 param x in 0 .. 10
 metric f = x * x
