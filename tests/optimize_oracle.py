@@ -192,15 +192,30 @@ def check_values(name, rows, doms, objs, cons):
     return tab
 
 
-def pareto_case(i):
-    doms, objs, cons = instance(i, "pareto")
-    path = os.path.join(WORK, "pareto%d.sgl" % i)
-    write_problem(path, doms, objs, cons, "pareto")
+def case(kind, i, method=None, weights=False):
+    """A random instance of `kind` run through sglsim: (path, doms, objs,
+    cons, doc, tab), or None after reporting that it did not run."""
+    doms, objs, cons = instance(i, kind)
+    if weights:
+        w = [rng.choice([0, 0.5, 1, 2, 3]) for _ in objs]
+        if not any(w):
+            w[0] = 1
+        method = "weighted(%s)" % ", ".join(str(v) for v in w)
+    path = os.path.join(WORK, "%s%d.sgl" % (kind, i))
+    write_problem(path, doms, objs, cons, method or kind)
     doc, rows, err = run(path)
     if doc is None:
-        tap(False, "pareto %d runs: %s" % (i, err.strip()))
+        tap(False, "%s %d runs: %s" % (kind, i, err.strip()))
+        return None
+    tab = check_values("%s %d" % (kind, i), rows, doms, objs, cons)
+    return path, doms, objs, cons, doc, tab, (w if weights else None)
+
+
+def pareto_case(i):
+    c = case("pareto", i)
+    if c is None:
         return
-    tab = check_values("pareto %d" % i, rows, doms, objs, cons)
+    path, doms, objs, cons, doc, tab, _ = c
     feas = {x: v[0] for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])}
     want = brute_front(feas)
     got = sorted(chosen(doc))
@@ -217,14 +232,10 @@ def pareto_case(i):
 
 
 def grid_case(i):
-    doms, objs, cons = instance(i, "grid")
-    path = os.path.join(WORK, "grid%d.sgl" % i)
-    write_problem(path, doms, objs, cons, "grid")
-    doc, rows, err = run(path)
-    if doc is None:
-        tap(False, "grid %d runs: %s" % (i, err.strip()))
+    c = case("grid", i)
+    if c is None:
         return
-    tab = check_values("grid %d" % i, rows, doms, objs, cons)
+    path, doms, objs, cons, doc, tab, _ = c
     feas = [(v[0], x) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
     # ranked by the objectives (maximized), ties by grid order (= CSV order)
     order = {x: n for n, x in enumerate(tab)}
@@ -234,17 +245,10 @@ def grid_case(i):
 
 
 def weighted_case(i):
-    doms, objs, cons = instance(i, "weighted")
-    w = [rng.choice([0, 0.5, 1, 2, 3]) for _ in objs]
-    if not any(w):
-        w[0] = 1
-    path = os.path.join(WORK, "weighted%d.sgl" % i)
-    write_problem(path, doms, objs, cons, "weighted(%s)" % ", ".join(str(v) for v in w))
-    doc, rows, err = run(path)
-    if doc is None:
-        tap(False, "weighted %d runs: %s" % (i, err.strip()))
+    c = case("weighted", i, weights=True)
+    if c is None:
         return
-    tab = check_values("weighted %d" % i, rows, doms, objs, cons)
+    path, doms, objs, cons, doc, tab, w = c
     feas = [(v[0], x) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
     if not feas:
         tap(chosen(doc) == [], "weighted %d: nothing feasible, nothing chosen" % i)
@@ -262,15 +266,11 @@ def weighted_case(i):
 
 
 def epsilon_case(i):
-    doms, objs, cons = instance(i, "epsilon")
-    path = os.path.join(WORK, "eps%d.sgl" % i)
-    # bound the second objective at a value it takes
-    write_problem(path, doms, objs, cons, "pareto")
-    doc, rows, err = run(path)
-    if doc is None:
-        tap(False, "epsilon %d (setup) runs: %s" % (i, err.strip()))
+    # first the values (as a Pareto run), then bound the second objective at a value it takes
+    c = case("epsilon", i, method="pareto")
+    if c is None:
         return
-    tab = check_values("epsilon %d" % i, rows, doms, objs, cons)
+    path, doms, objs, cons, doc, tab, _ = c
     feas = [(v[0], x, v[3]) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
     if not feas:
         return
