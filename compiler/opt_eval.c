@@ -191,22 +191,24 @@ typedef struct Ranked {
 	size_t i;
 } Ranked;
 
+/* < 0 when point (u, ku, iu) ranks before (v, kv, iv). */
+static int rank_order(const OptProblem *P, const double *u, double ku, uint64_t iu,
+		      const double *v, double kv, uint64_t iv)
+{
+	if (P->method == OM_WEIGHTED && ku != kv) return ku > kv ? -1 : 1;
+	if (P->method == OM_EPSILON && u[P->primary] != v[P->primary])
+		return u[P->primary] > v[P->primary] ? -1 : 1;
+	for (int j = 0; j < P->nobj; j++)
+		if (u[j] != v[j]) return u[j] > v[j] ? -1 : 1;
+	return iu < iv ? -1 : iu > iv;
+}
+
 static int rank_cmp(const void *a, const void *b)
 {
 	const Ranked *x = a, *y = b;
-	const OptProblem *P = x->P;
-	int k = P->nobj;
-	const double *u = x->pl->y + x->i * (size_t)k, *v = y->pl->y + y->i * (size_t)k;
-	if (P->method == OM_WEIGHTED) {
-		double p = x->pl->key[x->i], q = y->pl->key[y->i];
-		if (p != q) return p > q ? -1 : 1;
-	}
-	if (P->method == OM_EPSILON && u[P->primary] != v[P->primary])
-		return u[P->primary] > v[P->primary] ? -1 : 1;
-	for (int j = 0; j < k; j++)
-		if (u[j] != v[j]) return u[j] > v[j] ? -1 : 1;
-	uint64_t ia = x->pl->idx[x->i], ib = y->pl->idx[y->i];
-	return ia < ib ? -1 : ia > ib;
+	size_t k = (size_t)x->P->nobj;
+	return rank_order(x->P, x->pl->y + x->i * k, x->pl->key[x->i], x->pl->idx[x->i],
+			  y->pl->y + y->i * k, y->pl->key[y->i], y->pl->idx[y->i]);
 }
 
 static bool keeps_front(const OptProblem *P)
@@ -259,6 +261,11 @@ typedef struct Worker {
 	Pool pool;
 	double dom[DOM_CACHE * 16];   /* up to DOM_CACHE points of <= 16 objectives */
 	int ndom;
+	/* rankings: the last point the pool kept at its last reduction; a
+	   point ranked after it can never be kept (exact) */
+	bool cut;
+	double cut_y[16], cut_key;
+	uint64_t cut_idx;
 	Cuts cuts;
 	double *lo, *hi;       /* objective ranges (pass 1 of weighted) */
 	uint64_t evaluated, feasible, undefined, first_undefined;
@@ -341,8 +348,18 @@ static void offer(Worker *w, uint64_t idx, const double *out, bool analytic_only
 	if (!meets_bounds(P, w->y)) return;
 	if (keeps_front(P) && P->nobj <= 16 && dominated(w, w->y, (size_t)P->nobj)) return;
 	double key = P->method == OM_WEIGHTED ? front_weighted_score(w->y, (size_t)P->nobj, P->weights, sc->lo, sc->hi) : 0;
+	if (w->cut && rank_order(P, w->y, key, idx, w->cut_y, w->cut_key, w->cut_idx) > 0) return;
 	pool_add(&w->pool, P->nobj, idx, w->y, key);
-	if (w->pool.n >= POOL_REDUCE && w->pool.n >= 4 * keep_count(P)) pool_reduce(P, &w->pool);
+	if (w->pool.n >= POOL_REDUCE && w->pool.n >= 4 * keep_count(P)) {
+		pool_reduce(P, &w->pool);
+		size_t last = w->pool.n - 1;
+		w->cut = !keeps_front(P) && w->pool.n >= keep_count(P) && P->nobj <= 16;
+		if (w->cut) {
+			memcpy(w->cut_y, w->pool.y + last * (size_t)P->nobj, (size_t)P->nobj * sizeof *w->cut_y);
+			w->cut_key = w->pool.key[last];
+			w->cut_idx = w->pool.idx[last];
+		}
+	}
 }
 
 static void *scan_thread(void *arg)

@@ -175,6 +175,36 @@ check "hoisted grid evaluation equals the whole program bit for bit (JSON and CS
 	SGLSIM_NO_HOIST=1 \"$SGLSIM\" optimize \"$tmp/grid.sgl\" --no-progress --jit never --json \"$tmp/h2.json\" --csv \"$tmp/h2.csv\" >/dev/null &&
 	cmp \"$tmp/h1.json\" \"$tmp/h2.json\" && cmp \"$tmp/h1.csv\" \"$tmp/h2.csv\" && test \$(wc -l <\"$tmp/h1.csv\") -gt 10000"
 
+# A ranking over 300 000 points: the pools shrink many times (and points
+# ranked after what a pool keeps are dropped early); the result must still
+# be the brute-force order, for any --jobs.
+cat >"$tmp/big.sgl" <<'SGL'
+param a in 0 .. 99
+param b in 0 .. 99
+param c in 0 .. 29
+metric f = min(a * b, 3000) - c * c
+metric g = (a - 50) * (b - 40) + 7 * c
+optimize {
+  maximize f
+  minimize g
+  subject to a + b + c <= 180
+  method = grid
+}
+SGL
+check "a ranking of 300 000 points equals brute force (--jobs 1 and 2)" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/big.sgl\" --limit 40 --jobs 2 --json \"$tmp/big2.json\" --csv \"$tmp/big.csv\" >/dev/null &&
+	\"$SGLSIM\" optimize \"$tmp/big.sgl\" --limit 40 --jobs 1 --json \"$tmp/big1.json\" >/dev/null &&
+	cmp \"$tmp/big1.json\" \"$tmp/big2.json\" &&
+	python3 -c '
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+pts = [(-float(r[3]), float(r[4]), n, (float(r[0]), float(r[1]), float(r[2]))) for n, r in enumerate(rows) if r[-2] == \"1\"]
+pts.sort()
+want = [p[3] for p in pts[:40]]
+got = [(r[\"params\"][\"a\"], r[\"params\"][\"b\"], r[\"params\"][\"c\"]) for r in json.load(open(sys.argv[2]))[\"best\"]]
+assert got == want, (got[:5], want[:5])
+' \"$tmp/big.csv\" \"$tmp/big2.json\""
+
 # ---------------------------------------------------------------- examples
 for ex in basic_simulation optimize_pd_ratio sweep_chunk_size multi_objective_optimization; do
 	check "examples/$ex.sgl runs" sh -c "cd \"$tmp\" && \"$SGLSIM\" optimize \"$SRCDIR/examples/$ex.sgl\" --no-progress >\"$tmp/$ex.out\""
