@@ -263,6 +263,7 @@ typedef struct Worker {
 	int ndom;
 	/* rankings: the last point the pool kept at its last reduction; a
 	   point ranked after it can never be kept (exact) */
+	size_t kept;                  /* pool size after the last reduction */
 	bool cut;
 	double cut_y[16], cut_key;
 	uint64_t cut_idx;
@@ -350,8 +351,11 @@ static void offer(Worker *w, uint64_t idx, const double *out, bool analytic_only
 	double key = P->method == OM_WEIGHTED ? front_weighted_score(w->y, (size_t)P->nobj, P->weights, sc->lo, sc->hi) : 0;
 	if (w->cut && rank_order(P, w->y, key, idx, w->cut_y, w->cut_key, w->cut_idx) > 0) return;
 	pool_add(&w->pool, P->nobj, idx, w->y, key);
-	if (w->pool.n >= POOL_REDUCE && w->pool.n >= 4 * keep_count(P)) {
+	/* shrink when the pool has doubled since the last time (a front can
+	   outgrow any fixed size: then every addition would shrink it) */
+	if (w->pool.n >= POOL_REDUCE && w->pool.n >= 4 * keep_count(P) && w->pool.n >= 2 * w->kept) {
 		pool_reduce(P, &w->pool);
+		w->kept = w->pool.n;
 		size_t last = w->pool.n - 1;
 		w->cut = !keeps_front(P) && w->pool.n >= keep_count(P) && P->nobj <= 16;
 		if (w->cut) {
