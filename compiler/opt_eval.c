@@ -35,7 +35,17 @@
 #include "simplify.h"
 #include "runtime/heapstr.h"
 
-enum { CHUNK = 4096, POOL_REDUCE = 1 << 16 };
+enum { CHUNK = 4096 };
+
+/* Points a thread's pool holds before it is shrunk: 65536, or
+ * $SGLSIM_POOL (tests make it tiny so that every shrinking path runs on
+ * problems small enough to check by brute force). */
+static size_t pool_threshold(void)
+{
+	const char *e = getenv("SGLSIM_POOL");
+	long v = e ? strtol(e, NULL, 10) : 0;
+	return v >= 1 ? (size_t)v : (size_t)1 << 16;
+}
 
 void opt_point_x(const OptProblem *P, uint64_t idx, double *x)
 {
@@ -232,9 +242,12 @@ static void pool_reduce(const OptProblem *P, Pool *pl)
 	/* the candidates (the front, or everything), then in rank order: by
 	   the objectives, ties by grid index -- never by pool position, which
 	   depends on which thread saw a point first */
-	m = keeps_front(P) ? front_pareto(pl->y, n, k, order) : n;
-	if (!keeps_front(P))
+	if (keeps_front(P)) {
+		m = front_pareto(pl->y, n, k, order);
+	} else {
+		m = n;
 		for (size_t i = 0; i < n; i++) order[i] = i;
+	}
 	Ranked *r = xmalloc((m + 1) * sizeof *r);
 	for (size_t i = 0; i < m; i++) r[i] = (Ranked){P, pl, order[i]};
 	qsort(r, m, sizeof *r, rank_cmp);
@@ -275,6 +288,7 @@ typedef struct Worker {
 
 struct Scan {
 	OptProblem *P;
+	size_t threshold;      /* pool_threshold() */
 	bool ranges_only;      /* weighted, pass 1 */
 	const double *lo, *hi; /* weighted, pass 2 */
 	_Atomic uint64_t next; /* first point of the next chunk */
@@ -353,7 +367,8 @@ static void offer(Worker *w, uint64_t idx, const double *out, bool analytic_only
 	pool_add(&w->pool, P->nobj, idx, w->y, key);
 	/* shrink when the pool has doubled since the last time (a front can
 	   outgrow any fixed size: then every addition would shrink it) */
-	if (w->pool.n >= POOL_REDUCE && w->pool.n >= 4 * keep_count(P) && w->pool.n >= 2 * w->kept) {
+	if (w->pool.n >= w->sc->threshold && (keeps_front(P) || w->pool.n >= 4 * keep_count(P)) &&
+	    w->pool.n >= 2 * w->kept) {
 		pool_reduce(P, &w->pool);
 		w->kept = w->pool.n;
 		size_t last = w->pool.n - 1;
@@ -404,7 +419,7 @@ static void progress_end(void)
 /* One pass over the grid with the threads; merges their pools into `into`. */
 static void scan(OptProblem *P, bool ranges_only, const double *lo, const double *hi, double *rlo, double *rhi, Pool *into)
 {
-	Scan sc = {.P = P, .ranges_only = ranges_only, .lo = lo, .hi = hi};
+	Scan sc = {.P = P, .ranges_only = ranges_only, .lo = lo, .hi = hi, .threshold = pool_threshold()};
 	atomic_init(&sc.next, 0);
 	atomic_init(&sc.done, 0);
 	int nt = P->jobs;
@@ -473,7 +488,7 @@ static void search_simulated(OptProblem *P, Pool *pool)
 	double *in = xmalloc((P->nin + 1) * sizeof *in), *out1 = xmalloc((P->nout + 1) * sizeof *out1);
 	uint64_t *cand = NULL;
 	size_t nc = 0, capc = 0;
-	Scan sc = {.P = P};
+	Scan sc = {.P = P, .threshold = pool_threshold()};
 	Worker w = {.sc = &sc, .y = xmalloc(((size_t)P->nobj + 1) * sizeof(double))};
 	cuts_init(&w.cuts, P->ncon);
 	for (uint64_t i = 0; i < P->npoints; i++) {

@@ -16,6 +16,15 @@ else
 	grep -v '^ok' "$tmp/oracle.tap" | sed 's/^/# /'
 fi
 
+# The same with pools of 3 points: every shrinking path (front merges, the
+# dominance cache, ranking cut-offs) runs and is checked by brute force.
+if SGLSIM_POOL=3 python3 "$SRCDIR/tests/optimize_oracle.py" "$SGLSIM" "$tmp/oracle3" 11 >"$tmp/oracle3.tap" 2>&1; then
+	ok "random problems with tiny pools: every method equals brute force ($(grep -c '^ok' "$tmp/oracle3.tap") checks)"
+else
+	not_ok "random problems with tiny pools: every method equals brute force"
+	grep -v '^ok' "$tmp/oracle3.tap" | sed 's/^/# /'
+fi
+
 # ---------------------------------------------------------------- pure formulas
 cat >"$tmp/pure.sgl" <<'SGL'
 param x in 0 .. 10
