@@ -452,6 +452,41 @@ static void plot_point(void *ud, const OptProblem *P, uint64_t idx, const double
 	d->n++;
 }
 
+/* Drops the infeasible points that lie far outside the feasible ones (more
+ * than their span beyond them on some axis), which would otherwise squash
+ * the front into a corner; returns how many. */
+static size_t clip_outliers(const OptProblem *P, PlotData *d)
+{
+	size_t k = (size_t)P->nobj, w = 0, off = 0;
+	double *lo = xmalloc((k + 1) * sizeof *lo), *hi = xmalloc((k + 1) * sizeof *hi);
+	for (size_t j = 0; j < k; j++) lo[j] = hi[j] = NAN;
+	for (size_t i = 0; i < d->n; i++)
+		for (size_t j = 0; d->feas[i] && j < k; j++) {
+			double v = d->y[i * k + j];
+			if (!(v >= lo[j])) lo[j] = v;
+			if (!(v <= hi[j])) hi[j] = v;
+		}
+	for (size_t i = 0; i < d->n; i++) {
+		bool far = false;
+		for (size_t j = 0; !d->feas[i] && j < k && !isnan(lo[j]); j++) {
+			double v = d->y[i * k + j], span = fmax(hi[j] - lo[j], 0.1 * fmax(fabs(lo[j]), fabs(hi[j])));
+			far |= isfinite(v) && (v < lo[j] - span || v > hi[j] + span);
+		}
+		if (far) {
+			off++;
+			continue;
+		}
+		memmove(d->y + w * k, d->y + i * k, k * sizeof *d->y);
+		d->feas[w] = d->feas[i];
+		d->front[w] = d->front[i];
+		w++;
+	}
+	d->n = w;
+	free(lo);
+	free(hi);
+	return off;
+}
+
 bool opt_report_plot(OptProblem *P, const OptResult *res, const char *path)
 {
 	if (P->nobj < 2) {
@@ -463,6 +498,7 @@ bool opt_report_plot(OptProblem *P, const OptResult *res, const char *path)
 	uint64_t total = P->uses_sim ? P->nsim_pts : P->npoints;
 	PlotData d = {.fr = front, .nfr = nf, .stride = total > PLOT_MAX ? (total + PLOT_MAX - 1) / PLOT_MAX : 1};
 	each_point(P, res, plot_point, &d);
+	size_t off = clip_outliers(P, &d);
 	/* each axis in a readable unit for its largest value */
 	PlotAxis *ax = xmalloc((size_t)P->nobj * sizeof *ax);
 	char (*units)[64] = xmalloc((size_t)P->nobj * sizeof *units);
@@ -479,7 +515,10 @@ bool opt_report_plot(OptProblem *P, const OptResult *res, const char *path)
 		ax[k] = (PlotAxis){P->obj[k].name, units[k], P->obj[k].sense > 0};
 	}
 	char *why = NULL;
-	char *title = P->dname ? heap_printf("%s with %s", P->dname, P->wname) : NULL;
+	char *title = off ? heap_printf("%s%s%s (%zu infeasible point%s far off the axes not drawn)",
+					P->dname ? P->dname : "", P->dname ? " with " : "", P->dname ? P->wname : "",
+					off, off == 1 ? "" : "s")
+			  : P->dname ? heap_printf("%s with %s", P->dname, P->wname) : NULL;
 	bool ok = plot_front(path, title, ax, (size_t)P->nobj, d.y, d.n, d.feas, d.front, &why) == 0;
 	if (!ok) fprintf(stderr, "sglsim: error: --plot %s: %s\n", path, why ? why : "failed");
 	free(why);
