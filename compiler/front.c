@@ -12,8 +12,10 @@
  *
  * For k == 2 the scan needs only the best y1 of the earlier groups of
  * equal y0 (O(n log n) in all).  For k > 2 each point is checked against
- * the front kept so far: a point dominated by a dominated point is also
- * dominated by a front point sorted before it (dominance is transitive).
+ * the front kept so far, searched in a k-d tree over y1..y(k-1) whose
+ * nodes keep their subtree's maxima: a point dominated by a dominated
+ * point is also dominated by a front point sorted before it (dominance is
+ * transitive).
  * The front is finally put in the header's order, y0 descending, then
  * index.
  *
@@ -142,25 +144,92 @@ static size_t scan_2(const Row *r, size_t m, size_t *out)
 	return nf;
 }
 
-/* Any k over rows sorted by row_cmp: each row against the front so far.
- * A member that dominates a row is swapped to the front of the list, so
- * the few members that dominate most rows are tried first (the set found
- * does not depend on the order tried; the caller sorts it). */
+/* A k-d tree of points for dominance queries: each node holds the
+ * largest value of every objective in its subtree, so a search skips the
+ * subtrees that cannot hold a dominator -- close to logarithmic per query
+ * on spread-out fronts instead of linear.  Nodes split on objectives
+ * split0 .. k-1 in turn (the scan below starts at 1: objective 0 is
+ * sorted already). */
+typedef struct Kd {
+	const double *y;
+	size_t k, n, split0;
+	size_t *row;      /* node -> index of its point in y */
+	size_t *kid;      /* node -> its two children (SIZE_MAX: none) */
+	double *max;      /* node -> k maxima over its subtree */
+	size_t *stack;    /* search scratch, one slot per node */
+} Kd;
+
+static void kd_init(Kd *t, const double *y, size_t k, size_t cap, size_t split0)
+{
+	*t = (Kd){.y = y, .k = k, .split0 = split0};
+	t->row = alloc_array(cap + 1, sizeof *t->row);
+	t->kid = alloc_array(2 * (cap + 1), sizeof *t->kid);
+	t->max = alloc_array((cap + 1) * k, sizeof *t->max);
+	t->stack = alloc_array(cap + 1, sizeof *t->stack);
+}
+
+static void kd_free(Kd *t)
+{
+	free(t->row);
+	free(t->kid);
+	free(t->max);
+	free(t->stack);
+}
+
+static int kd_dominated(const Kd *t, const double *p)
+{
+	size_t k = t->k, top = 0;
+	if (t->n) t->stack[top++] = 0;
+	while (top) {
+		size_t v = t->stack[--top];
+		const double *mx = t->max + v * k;
+		size_t j = 0;
+		while (j < k && mx[j] >= p[j]) j++;
+		if (j < k) continue;              /* nothing below v is >= p */
+		if (front_dominates(t->y + t->row[v] * k, p, k)) return 1;
+		for (int c = 0; c < 2; c++)
+			if (t->kid[2 * v + c] != SIZE_MAX) t->stack[top++] = t->kid[2 * v + c];
+	}
+	return 0;
+}
+
+static void kd_insert(Kd *t, size_t row)
+{
+	size_t k = t->k, v = t->n++;
+	const double *p = t->y + row * k;
+	t->row[v] = row;
+	t->kid[2 * v] = t->kid[2 * v + 1] = SIZE_MAX;
+	memcpy(t->max + v * k, p, k * sizeof *p);
+	if (v == 0) return;
+	size_t u = 0;
+	for (size_t depth = 0;; depth++) {
+		double *mx = t->max + u * k;
+		for (size_t j = 0; j < k; j++)
+			if (p[j] > mx[j]) mx[j] = p[j];
+		size_t d = t->split0 + depth % (k - t->split0);
+		size_t *slot = &t->kid[2 * u + (p[d] < t->y[t->row[u] * k + d] ? 0 : 1)];
+		if (*slot == SIZE_MAX) {
+			*slot = v;
+			return;
+		}
+		u = *slot;
+	}
+}
+
+/* Any k > 2 over rows sorted by row_cmp: a row is on the front iff no
+ * member of the front so far (all of which precede it in objective 0)
+ * dominates it; the members sit in a k-d tree over objectives 1 .. k-1. */
 static size_t scan_k(const double *y, const Row *r, size_t m, size_t k, size_t *out)
 {
+	Kd t;
+	kd_init(&t, y, k, m, 1);
 	size_t nf = 0;
-	for (size_t t = 0; t < m; t++) {
-		size_t f = 0;
-		while (f < nf && !front_dominates(y + out[f] * k, r[t].v, k))
-			f++;
-		if (f == nf) {
-			out[nf++] = r[t].i;
-		} else if (f > 0) {
-			size_t d = out[f];
-			out[f] = out[f / 2];
-			out[f / 2] = d;
+	for (size_t i = 0; i < m; i++)
+		if (!kd_dominated(&t, r[i].v)) {
+			out[nf++] = r[i].i;
+			kd_insert(&t, r[i].i);
 		}
-	}
+	kd_free(&t);
 	return nf;
 }
 

@@ -23,7 +23,7 @@
 /* The non-dominated points among y's n points: their indices are written
  * to out (room for n) sorted by objective 0 descending, then by index;
  * returns how many.  O(n log n) for k <= 2; for k > 2 a sort followed by
- * a scan against the front found so far (O(n * front)). */
+ * a search of the front found so far (a k-d tree with subtree maxima). */
 size_t front_pareto(const double *y, size_t n, size_t k, size_t *out);
 
 /* Whether a dominates b (k objectives, maximized). */
