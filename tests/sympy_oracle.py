@@ -277,9 +277,12 @@ class Gen:
             fx, fy = self.r.choice(("floor", "ceil")), self.r.choice(("floor", "ceil"))
             sx = s_fn(sp.floor if fx == "floor" else sp.ceiling, x.y)
             sy = s_fn(sp.floor if fy == "floor" else sp.ceiling, y.y)
+            # unevaluated: deciding Eq/Ne of floor/ceiling terms can trip an
+            # InconsistentAssumptions bug inside SymPy (seen depending on
+            # the hash seed), and the oracle only needs the relation
             if self.r.random() < 0.5:
-                return "(%s(%s) == %s(%s))" % (fx, x.s, fy, y.s), sp.Eq(sx, sy)
-            return "(%s(%s) != %s(%s))" % (fx, x.s, fy, y.s), sp.Ne(sx, sy)
+                return "(%s(%s) == %s(%s))" % (fx, x.s, fy, y.s), sp.Eq(sx, sy, evaluate=False)
+            return "(%s(%s) != %s(%s))" % (fx, x.s, fy, y.s), sp.Ne(sx, sy, evaluate=False)
         x, y = self.gen(d - 1), self.gen(d - 1)
         op = self.r.choice(("<", "<=", ">", ">="))
         rel = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[op]
