@@ -13,6 +13,7 @@
 #include "opt_int.h"
 #include "plot.h"
 #include "runtime/heapstr.h"
+#include "runtime/report.h"
 #include "units_fmt.h"
 
 static const char *method_name(OptMethod m)
@@ -192,29 +193,24 @@ void opt_report_table(FILE *out, const OptProblem *P, const OptResult *res)
 
 /* ---------------------------------------------------------------- json */
 
-static json_t *num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *unit_of(Dim d)
 {
 	char u[64];
 	dim_format(d, u, sizeof u);
-	return json_string(dim_is_none(d) ? "" : u);
+	return report_str(dim_is_none(d) ? "" : u);
 }
 
 static json_t *row_json(const OptProblem *P, const OptRow *r, size_t rank)
 {
 	json_t *o = json_object(), *x = json_object(), *y = json_object(), *c = json_object();
-	json_object_set_new(o, "rank", json_integer((json_int_t)rank));
-	for (int j = 0; j < P->np; j++) json_object_set_new(x, P->p[j].name, num(r->x[j]));
-	for (int k = 0; k < P->nobj; k++) json_object_set_new(y, P->obj[k].name, num(r->out[P->obj[k].out]));
+	json_object_set_new(o, "rank", report_count(rank));
+	for (int j = 0; j < P->np; j++) json_object_set_new(x, P->p[j].name, report_num(r->x[j]));
+	for (int k = 0; k < P->nobj; k++) json_object_set_new(y, P->obj[k].name, report_num(r->out[P->obj[k].out]));
 	for (int i = 0; i < P->ncon; i++) {
 		const OptCon *k = &P->con[i];
 		json_t *e = json_object();
-		json_object_set_new(e, "value", k->op ? num(r->out[k->out_l]) : json_boolean(r->out[k->out_l] != 0));
-		if (k->op) json_object_set_new(e, "bound", num(r->out[k->out_r]));
+		json_object_set_new(e, "value", k->op ? report_num(r->out[k->out_l]) : json_boolean(r->out[k->out_l] != 0));
+		if (k->op) json_object_set_new(e, "bound", report_num(r->out[k->out_r]));
 		json_object_set_new(c, k->text, e);
 	}
 	json_object_set_new(o, "params", x);
@@ -222,7 +218,7 @@ static json_t *row_json(const OptProblem *P, const OptRow *r, size_t rank)
 	json_object_set_new(o, "constraints", c);
 	if (r->simulated || r->verified) {
 		json_t *f = json_object();
-		for (int g = 0; g < OPT_NFIG; g++) json_object_set_new(f, opt_fig_names[g] + 4, num(r->fig[g]));
+		for (int g = 0; g < OPT_NFIG; g++) json_object_set_new(f, opt_fig_names[g] + 4, report_num(r->fig[g]));
 		json_object_set_new(o, "simulated", f);
 		if (r->verified) {
 			/* each objective next to the simulated figure it predicts */
@@ -232,43 +228,43 @@ static json_t *row_json(const OptProblem *P, const OptRow *r, size_t rank)
 				if (g < 0 || P->obj[k].sim) continue;
 				double a = r->out[P->obj[k].out], m = r->fig[g];
 				json_t *e = json_object();
-				json_object_set_new(e, "formula", num(a));
-				json_object_set_new(e, "simulated", num(m));
-				json_object_set_new(e, "relative_error", num((a - m) / m));
+				json_object_set_new(e, "formula", report_num(a));
+				json_object_set_new(e, "simulated", report_num(m));
+				json_object_set_new(e, "relative_error", report_num((a - m) / m));
 				json_object_set_new(v, P->obj[k].name, e);
 			}
 			json_object_set_new(o, "verified", v);
 		}
 	}
-	if (r->sim_error) json_object_set_new(o, "simulation_error", json_string(r->sim_error));
+	if (r->sim_error) json_object_set_new(o, "simulation_error", report_str(r->sim_error));
 	return o;
 }
 
 void *opt_report_json(const OptProblem *P, const OptResult *res)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "statement", json_string("optimize"));
+	json_object_set_new(o, "statement", report_str("optimize"));
 	if (P->dname) {
-		json_object_set_new(o, "deployment", json_string(P->dname));
-		json_object_set_new(o, "workload", json_string(P->wname));
+		json_object_set_new(o, "deployment", report_str(P->dname));
+		json_object_set_new(o, "workload", report_str(P->wname));
 	}
-	json_object_set_new(o, "method", json_string(method_name(P->method)));
+	json_object_set_new(o, "method", report_str(method_name(P->method)));
 	json_t *ps = json_array();
 	for (int j = 0; j < P->np; j++) {
 		json_t *p = json_object();
-		json_object_set_new(p, "name", json_string(P->p[j].name));
+		json_object_set_new(p, "name", report_str(P->p[j].name));
 		json_object_set_new(p, "unit", unit_of(P->p[j].dim));
-		json_object_set_new(p, "members", json_integer((json_int_t)P->p[j].ndom));
-		json_object_set_new(p, "min", num(P->p[j].dom[0]));
-		json_object_set_new(p, "max", num(P->p[j].dom[P->p[j].ndom - 1]));
+		json_object_set_new(p, "members", report_count(P->p[j].ndom));
+		json_object_set_new(p, "min", report_num(P->p[j].dom[0]));
+		json_object_set_new(p, "max", report_num(P->p[j].dom[P->p[j].ndom - 1]));
 		json_array_append_new(ps, p);
 	}
 	json_object_set_new(o, "params", ps);
 	json_t *ob = json_array();
 	for (int k = 0; k < P->nobj; k++) {
 		json_t *e = json_object();
-		json_object_set_new(e, "name", json_string(P->obj[k].name));
-		json_object_set_new(e, "sense", json_string(P->obj[k].sense > 0 ? "maximize" : "minimize"));
+		json_object_set_new(e, "name", report_str(P->obj[k].name));
+		json_object_set_new(e, "sense", report_str(P->obj[k].sense > 0 ? "maximize" : "minimize"));
 		json_object_set_new(e, "unit", unit_of(P->obj[k].dim));
 		json_object_set_new(e, "simulated", json_boolean(P->obj[k].sim));
 		json_array_append_new(ob, e);
@@ -278,34 +274,34 @@ void *opt_report_json(const OptProblem *P, const OptResult *res)
 	for (int i = 0; i < P->ncon; i++) {
 		const OptCon *c = &P->con[i];
 		json_t *e = json_object();
-		json_object_set_new(e, "text", json_string(c->text));
+		json_object_set_new(e, "text", report_str(c->text));
 		json_object_set_new(e, "unit", unit_of(c->dim));
 		json_object_set_new(e, "simulated", json_boolean(c->sim));
-		json_object_set_new(e, "cut", json_integer((json_int_t)c->cut));
+		json_object_set_new(e, "cut", report_count(c->cut));
 		if (c->cut && c->op) {
-			json_object_set_new(e, "closest", num(c->closest));
-			json_object_set_new(e, "closest_bound", num(c->closest_r));
+			json_object_set_new(e, "closest", report_num(c->closest));
+			json_object_set_new(e, "closest_bound", report_num(c->closest_r));
 		}
 		json_array_append_new(cs, e);
 	}
 	json_object_set_new(o, "constraints", cs);
 	json_t *n = json_object();
-	json_object_set_new(n, "points", json_integer((json_int_t)P->npoints));
-	json_object_set_new(n, "evaluated", json_integer((json_int_t)P->evaluated));
-	json_object_set_new(n, "feasible", json_integer((json_int_t)P->feasible));
-	json_object_set_new(n, "undefined", json_integer((json_int_t)P->undefined));
-	json_object_set_new(n, "simulated", json_integer((json_int_t)P->simulated));
-	json_object_set_new(n, "simulation_failures", json_integer((json_int_t)P->sim_failed));
-	json_object_set_new(n, "chosen", json_integer((json_int_t)res->nrows));
+	json_object_set_new(n, "points", report_count(P->npoints));
+	json_object_set_new(n, "evaluated", report_count(P->evaluated));
+	json_object_set_new(n, "feasible", report_count(P->feasible));
+	json_object_set_new(n, "undefined", report_count(P->undefined));
+	json_object_set_new(n, "simulated", report_count(P->simulated));
+	json_object_set_new(n, "simulation_failures", report_count(P->sim_failed));
+	json_object_set_new(n, "chosen", report_count(res->nrows));
 	json_object_set_new(o, "counts", n);
 	if (res->relaxed) {
 		json_t *r = json_object(), *x = json_object();
-		json_object_set_new(r, "algorithm", json_string(P->algorithm));
-		for (int j = 0; j < P->np; j++) json_object_set_new(x, P->p[j].name, num(res->xc[j]));
+		json_object_set_new(r, "algorithm", report_str(P->algorithm));
+		for (int j = 0; j < P->np; j++) json_object_set_new(x, P->p[j].name, report_num(res->xc[j]));
 		json_object_set_new(r, "continuous_params", x);
-		json_object_set_new(r, "continuous_objective", num(res->fc));
+		json_object_set_new(r, "continuous_objective", report_num(res->fc));
 		json_object_set_new(r, "evaluations", json_integer(res->nlopt_evals));
-		json_object_set_new(r, "stop", json_string(res->nlopt_stop ? res->nlopt_stop : ""));
+		json_object_set_new(r, "stop", report_str(res->nlopt_stop ? res->nlopt_stop : ""));
 		json_object_set_new(r, "local_steps", json_integer(res->local_steps));
 		json_object_set_new(o, "nlopt", r);
 	}

@@ -7,7 +7,7 @@
  * per run with the keys in a fixed insertion order, and dumped with
  * 17-digit reals in that order, so equal results give byte-identical text;
  * jansson cannot hold NaN or infinities, so every double passes through
- * jnum(), which turns them into null.  The table formats each figure once,
+ * report_num(), which turns them into null.  The table formats each figure once,
  * into a small value-returned buffer (Num), with about three significant
  * digits; every line goes through put_line(), which clips it to
  * TABLE_WIDTH columns, so the table stays within 80 columns whatever the
@@ -49,19 +49,19 @@ static const char *name_or(const char *s, const char *dflt)
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
 
 /* A finite double as a real, anything else as null. */
-static json_t *jnum(double x)
+json_t *report_num(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
 /* A count; one beyond json_int_t (not reachable in practice) as a real. */
-static json_t *jcount(uint64_t x)
+json_t *report_count(uint64_t x)
 {
 	return x <= INT64_MAX ? json_integer((json_int_t)x) : json_real((double)x);
 }
 
 /* A string (null for NULL); bytes that are not valid UTF-8 become '?'. */
-static json_t *jstr(const char *s)
+json_t *report_str(const char *s)
 {
 	if (!s) return json_null();
 	json_t *v = json_string(s);
@@ -101,50 +101,50 @@ static json_t *new_object(void)
 static json_t *summary_json(const Summary *s)
 {
 	json_t *o = new_object();
-	put(o, "mean", jnum(s->mean));
-	put(o, "p50", jnum(s->p50));
-	put(o, "p90", jnum(s->p90));
-	put(o, "p99", jnum(s->p99));
-	put(o, "max", jnum(s->max));
+	put(o, "mean", report_num(s->mean));
+	put(o, "p50", report_num(s->p50));
+	put(o, "p90", report_num(s->p90));
+	put(o, "p99", report_num(s->p99));
+	put(o, "max", report_num(s->max));
 	return o;
 }
 
 static json_t *requests_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "arrived", jcount(r->arrived));
-	put(o, "completed", jcount(r->completed));
-	put(o, "retractions", jcount(r->retractions));
-	put(o, "rejected", jcount(r->rejected));
+	put(o, "arrived", report_count(r->arrived));
+	put(o, "completed", report_count(r->completed));
+	put(o, "retractions", report_count(r->retractions));
+	put(o, "rejected", report_count(r->rejected));
 	return o;
 }
 
 static json_t *throughput_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "input", jnum(r->throughput_input));
-	put(o, "output", jnum(r->throughput_output));
-	put(o, "total", jnum(r->throughput_total));
-	put(o, "requests", jnum(r->request_throughput));
+	put(o, "input", report_num(r->throughput_input));
+	put(o, "output", report_num(r->throughput_output));
+	put(o, "total", report_num(r->throughput_total));
+	put(o, "requests", report_num(r->request_throughput));
 	return o;
 }
 
 static json_t *cache_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "hit_rate", jnum(r->cache_hit_rate));
-	put(o, "prompt_tokens", jnum(r->prompt_tokens));
-	put(o, "cached_tokens", jnum(r->cached_tokens));
-	put(o, "block_hit_rate", jnum(r->block_hit_rate));
+	put(o, "hit_rate", report_num(r->cache_hit_rate));
+	put(o, "prompt_tokens", report_num(r->prompt_tokens));
+	put(o, "cached_tokens", report_num(r->cached_tokens));
+	put(o, "block_hit_rate", report_num(r->block_hit_rate));
 	return o;
 }
 
 static json_t *kv_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "capacity_tokens", jnum(r->kv_capacity));
-	put(o, "peak", jnum(r->kv_peak));
-	put(o, "mean", jnum(r->kv_mean));
+	put(o, "capacity_tokens", report_num(r->kv_capacity));
+	put(o, "peak", report_num(r->kv_peak));
+	put(o, "mean", report_num(r->kv_mean));
 	put(o, "overflow", json_boolean(r->kv_overflow));
 	return o;
 }
@@ -152,56 +152,56 @@ static json_t *kv_json(const SimResult *r)
 static json_t *utilization_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "compute", jnum(r->compute_util));
-	put(o, "memory_bandwidth", jnum(r->bw_util));
-	put(o, "network", jnum(r->net_util));
-	put(o, "busy", jnum(r->busy));
+	put(o, "compute", report_num(r->compute_util));
+	put(o, "memory_bandwidth", report_num(r->bw_util));
+	put(o, "network", report_num(r->net_util));
+	put(o, "busy", report_num(r->busy));
 	return o;
 }
 
 static json_t *cost_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "gpu_seconds", jnum(r->gpu_seconds));
-	put(o, "usd", jnum(r->cost));
-	put(o, "usd_per_mtok", jnum(r->cost_per_mtok));
+	put(o, "gpu_seconds", report_num(r->gpu_seconds));
+	put(o, "usd", report_num(r->cost));
+	put(o, "usd_per_mtok", report_num(r->cost_per_mtok));
 	return o;
 }
 
 static json_t *energy_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "joules", jnum(r->energy));
-	put(o, "joules_per_token", jnum(r->energy_per_token));
+	put(o, "joules", report_num(r->energy));
+	put(o, "joules_per_token", report_num(r->energy_per_token));
 	return o;
 }
 
 static json_t *tokens_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "prompt", jnum(r->prompt_tokens));
-	put(o, "output", jnum(r->output_tokens));
-	put(o, "generated", jcount(r->generated));
+	put(o, "prompt", report_num(r->prompt_tokens));
+	put(o, "output", report_num(r->output_tokens));
+	put(o, "generated", report_count(r->generated));
 	return o;
 }
 
 static json_t *little_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "mean_in_system", jnum(r->mean_in_system));
-	put(o, "arrival_rate", jnum(r->arrival_rate));
+	put(o, "mean_in_system", report_num(r->mean_in_system));
+	put(o, "arrival_rate", report_num(r->arrival_rate));
 	return o;
 }
 
 static json_t *sim_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "events", jcount(r->events));
-	put(o, "iterations", jcount(r->iterations));
-	put(o, "workers", jcount(r->workers));
-	put(o, "gpus", jcount(r->gpus));
-	put(o, "prefill_workers", jcount(r->prefill_workers));
-	put(o, "decode_workers", jcount(r->decode_workers));
+	put(o, "events", report_count(r->events));
+	put(o, "iterations", report_count(r->iterations));
+	put(o, "workers", report_count(r->workers));
+	put(o, "gpus", report_count(r->gpus));
+	put(o, "prefill_workers", report_count(r->prefill_workers));
+	put(o, "decode_workers", report_count(r->decode_workers));
 	return o;
 }
 
@@ -209,9 +209,9 @@ static json_t *sim_json(const SimResult *r)
 static json_t *kv_transfer_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "transfers", jcount(r->transfers));
-	put(o, "tokens", jnum(r->kv_tokens_sent));
-	put(o, "bytes", jnum(r->kv_bytes_sent));
+	put(o, "transfers", report_count(r->transfers));
+	put(o, "tokens", report_num(r->kv_tokens_sent));
+	put(o, "bytes", report_num(r->kv_bytes_sent));
 	put(o, "time", summary_json(&r->transfer_time));
 	put(o, "wait", summary_json(&r->transfer_wait));
 	return o;
@@ -224,13 +224,13 @@ static json_t *links_json(const SimResult *r)
 	for (uint32_t i = 0; i < r->nlinks; i++) {
 		const LinkStat *l = &r->links[i];
 		json_t *e = new_object();
-		put(e, "prefill_worker", jcount(l->worker));
-		put(e, "link", jstr(l->kind));
+		put(e, "prefill_worker", report_count(l->worker));
+		put(e, "link", report_str(l->kind));
 		put(e, "between_nodes", json_boolean(l->inter));
-		put(e, "bandwidth", jnum(l->bw));
-		put(e, "bytes", jnum(l->bytes));
-		put(e, "busy", jnum(l->busy));
-		put(e, "utilization", jnum(l->utilization));
+		put(e, "bandwidth", report_num(l->bw));
+		put(e, "bytes", report_num(l->bytes));
+		put(e, "busy", report_num(l->busy));
+		put(e, "utilization", report_num(l->utilization));
 		if (json_array_append_new(a, e)) abort();
 	}
 	return a;
@@ -239,9 +239,9 @@ static json_t *links_json(const SimResult *r)
 static json_t *router_json(const SimResult *r)
 {
 	json_t *o = new_object();
-	put(o, "by_balance", jcount(r->routed_by_balance));
-	put(o, "by_cache", jcount(r->routed_by_cache));
-	put(o, "by_load", jcount(r->routed_by_load));
+	put(o, "by_balance", report_count(r->routed_by_balance));
+	put(o, "by_cache", report_count(r->routed_by_cache));
+	put(o, "by_load", report_count(r->routed_by_load));
 	return o;
 }
 
@@ -253,12 +253,12 @@ static json_t *sensitivity_json(const Sensitivity *s, int n)
 	for (int i = 0; i < n; i++) {
 		if (!s[i].name) continue;
 		json_t *e = new_object();
-		put(e, "unit", jstr(s[i].unit));
-		put(e, "value", jnum(s[i].value));
-		put(e, "d_ttft_mean", jnum(s[i].d_ttft_mean));
-		put(e, "d_tpot_mean", jnum(s[i].d_tpot_mean));
-		put(e, "d_makespan", jnum(s[i].d_makespan));
-		put(e, "d_throughput", jnum(s[i].d_throughput));
+		put(e, "unit", report_str(s[i].unit));
+		put(e, "value", report_num(s[i].value));
+		put(e, "d_ttft_mean", report_num(s[i].d_ttft_mean));
+		put(e, "d_tpot_mean", report_num(s[i].d_tpot_mean));
+		put(e, "d_makespan", report_num(s[i].d_makespan));
+		put(e, "d_throughput", report_num(s[i].d_throughput));
 		put(o, s[i].name, e);
 	}
 	return o;
@@ -268,10 +268,10 @@ static json_t *run_json(const ReportMeta *m, const SimResult *r)
 {
 	m = meta_or_blank(m);
 	json_t *o = new_object();
-	put(o, "deployment", jstr(m->deployment));
-	put(o, "workload", jstr(m->workload));
-	put(o, "model", jstr(m->model));
-	put(o, "gpu", jstr(m->gpu));
+	put(o, "deployment", report_str(m->deployment));
+	put(o, "workload", report_str(m->workload));
+	put(o, "model", report_str(m->model));
+	put(o, "gpu", report_str(m->gpu));
 	put(o, "seed", jseed(m->seed));
 	put(o, "partial", json_boolean(r->partial));
 	put(o, "requests", requests_json(r));
@@ -281,15 +281,15 @@ static json_t *run_json(const ReportMeta *m, const SimResult *r)
 	put(o, "e2e", summary_json(&r->e2e));
 	put(o, "queue", summary_json(&r->queue));
 	put(o, "throughput", throughput_json(r));
-	put(o, "goodput", jnum(r->goodput));
-	put(o, "slo_met", jcount(r->slo_met));
+	put(o, "goodput", report_num(r->goodput));
+	put(o, "slo_met", report_count(r->slo_met));
 	put(o, "cache", cache_json(r));
 	put(o, "kv", kv_json(r));
 	put(o, "utilization", utilization_json(r));
 	put(o, "cost", cost_json(r));
 	put(o, "energy", energy_json(r));
 	put(o, "tokens", tokens_json(r));
-	put(o, "makespan", jnum(r->makespan));
+	put(o, "makespan", report_num(r->makespan));
 	put(o, "little", little_json(r));
 	put(o, "sim", sim_json(r));
 	put(o, "kv_transfer", kv_transfer_json(r));
@@ -298,7 +298,7 @@ static json_t *run_json(const ReportMeta *m, const SimResult *r)
 	if (m->nsens > 0 && m->sens) {
 		put(o, "sensitivity", sensitivity_json(m->sens, m->nsens));
 		put(o, "sensitivity_note",
-		    jstr("derivatives along the simulated schedule, held fixed"));
+		    report_str("derivatives along the simulated schedule, held fixed"));
 	}
 	return o;
 }

@@ -55,4 +55,12 @@ void trace_writer_open(TraceWriter *w, FILE *out, const ReportMeta *m, uint32_t 
 void trace_writer_step(TraceWriter *w, const StepRecord *s);
 /* Ends the document; returns false if writing failed. */
 bool trace_writer_close(TraceWriter *w);
+/* JSON values as every --json document writes them (jansson's json_t):
+ * a number (null when NaN or infinite), a count, a string (null for NULL;
+ * bytes that are not valid UTF-8 become '?'). */
+struct json_t;
+struct json_t *report_num(double x);
+struct json_t *report_count(uint64_t x);
+struct json_t *report_str(const char *s);
+
 #endif
