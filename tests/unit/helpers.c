@@ -114,3 +114,11 @@ char *test_slurp(const char *path, size_t *len)
 	if (len) *len = n;
 	return s;
 }
+
+uint64_t test_splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}

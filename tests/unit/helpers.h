@@ -33,6 +33,10 @@ void compiled_free(Compiled *c);
 /* Scanner tokens of text as a space-separated string of token names. */
 char *lex_tokens(const char *text);
 
+/* A small deterministic generator for random test instances (splitmix64):
+ * the next 64 random bits of state *s. */
+uint64_t test_splitmix(uint64_t *s);
+
 /* The whole file, NUL-terminated (free it), or NULL when it does not
  * exist; *len (when not NULL) its length. */
 char *test_slurp(const char *path, size_t *len);

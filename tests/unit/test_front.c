@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "compiler/front.h"
+#include "helpers.h"
 
 #define N(a) (sizeof(a) / sizeof *(a))
 #define INSTANCES 500
@@ -21,18 +22,10 @@
 
 /* ---- random instances ---------------------------------------------- */
 
-static uint64_t next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in 0..m-1 (m > 0; the bias is irrelevant here). */
 static size_t below(uint64_t *s, size_t m)
 {
-	return (size_t)(next(s) % m);
+	return (size_t)(test_splitmix(s) % m);
 }
 
 /* One random instance: n points of k objectives (k random in 1..MAXK

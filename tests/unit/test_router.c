@@ -10,6 +10,7 @@
 #include "runtime/radix.h"
 #include "runtime/router.h"
 #include "runtime/rng.h"
+#include "helpers.h"
 
 #define N(a) (sizeof(a) / sizeof *(a))
 #define PAGE 16u
@@ -557,18 +558,9 @@ Test(router, zipf_prefixes_stay_with_their_worker_under_cache_aware)
 
 /* ---- the shared tree: a reference model ---------------------------- */
 
-/* A small deterministic generator (splitmix64), local to these tests. */
-static uint64_t mix_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint32_t below(uint64_t *s, uint32_t n)
 {
-	return (uint32_t)(mix_next(s) % n);
+	return (uint32_t)(test_splitmix(s) % n);
 }
 
 enum { REF_W = 8, REF_MAXP = 48, REF_REQS = 1500 };
@@ -666,7 +658,7 @@ static void templates(uint64_t *s, uint64_t (*tmpl)[REF_MAXP], uint32_t ntmpl)
 {
 	for (uint32_t k = 0; k < ntmpl; k++)
 		for (uint32_t i = 0; i < REF_MAXP; i++)   /* templates share heads too */
-			tmpl[k][i] = i < 4 * (k % 3) ? 100 + i : mix_next(s) % 64 + 1000 * (k + 1);
+			tmpl[k][i] = i < 4 * (k % 3) ? 100 + i : test_splitmix(s) % 64 + 1000 * (k + 1);
 	tmpl[0][0] = 0;                              /* page id 0 is a page */
 }
 
