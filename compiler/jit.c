@@ -99,9 +99,18 @@ Jit *jit_compile(const BcProgram *p, char **why)
 	return NULL;
 }
 
+Jit *jit_compile_lanes(const BcProgram *p, const bool *uniform, char **why)
+{
+	(void)p;
+	(void)uniform;
+	set_why(why, NO_JIT);
+	return NULL;
+}
+
 bool jit_cache_hit(const Jit *j) { (void)j; return false; }
 JitScalarFn jit_scalar(const Jit *j) { (void)j; return NULL; }
 JitBatchFn jit_batch(const Jit *j) { (void)j; return NULL; }
+JitBatchFn jit_lanes(const Jit *j) { (void)j; return NULL; }
 void jit_free(Jit *j) { (void)j; }
 
 int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
@@ -129,6 +138,8 @@ struct Jit {
 	gcc_jit_result *result;   /* in-memory compile */
 	JitScalarFn scalar;
 	JitBatchFn batch;
+	JitBatchFn lanes;         /* jit_compile_lanes only */
+	bool want_lanes;
 	bool cache_hit;
 };
 
@@ -342,28 +353,39 @@ static void choose(Emit *e, gcc_jit_lvalue *dst, gcc_jit_rvalue *cond,
 	e->bb = join;
 }
 
-/* reg[i] = instruction i, exactly as bytecode.c's `apply` computes it. */
-static void emit_insn(Emit *e, const BcInsn *c, gcc_jit_lvalue **reg, uint32_t i,
-		      gcc_jit_rvalue *params)
+/* d = num_pow(x, y): x * x when y is 2, 1 / (x * x) when y is -2, else
+ * libm's pow.  With a constant y (the usual case) GCC folds the tests. */
+static void power(Emit *e, gcc_jit_lvalue *d, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
 {
-	gcc_jit_lvalue *d = reg[i];
-	int n = arity(c->op);
-	gcc_jit_rvalue *x = n > 0 ? rv(reg[c->a]) : NULL;
-	gcc_jit_rvalue *y = n > 1 ? rv(reg[c->b]) : NULL;
-	gcc_jit_rvalue *z = n > 2 ? rv(reg[c->c]) : NULL;
+	gcc_jit_rvalue *sq = arith(e, GCC_JIT_BINARY_OP_MULT, x, x);
+	gcc_jit_block *b[4];
+	for (int k = 0; k < 4; k++) b[k] = gcc_jit_function_new_block(e->fn, NULL);
+	gcc_jit_block *join = gcc_jit_function_new_block(e->fn, NULL);
+	gcc_jit_block_end_with_conditional(e->bb, NULL, cmp(e, GCC_JIT_COMPARISON_EQ, y, dbl_const(e, 2)), b[0], b[1]);
+	gcc_jit_block_add_assignment(b[0], NULL, d, sq);
+	gcc_jit_block_end_with_conditional(b[1], NULL, cmp(e, GCC_JIT_COMPARISON_EQ, y, dbl_const(e, -2)), b[2], b[3]);
+	gcc_jit_block_add_assignment(b[2], NULL, d, arith(e, GCC_JIT_BINARY_OP_DIVIDE, dbl_const(e, 1), sq));
+	gcc_jit_block_add_assignment(b[3], NULL, d, call(e, LM_POW, x, y));
+	for (int k = 0; k < 4; k++)
+		if (k != 1) gcc_jit_block_end_with_jump(b[k], NULL, join);
+	e->bb = join;
+}
+
+/* d = instruction c over the operands x, y, z (param: the value of a
+ * BC_PARAM), exactly as bytecode.c's `apply` computes it. */
+static void emit_op(Emit *e, const BcInsn *c, gcc_jit_lvalue *d, gcc_jit_rvalue *x,
+		    gcc_jit_rvalue *y, gcc_jit_rvalue *z, gcc_jit_rvalue *param)
+{
 	gcc_jit_rvalue *v = NULL;
 	switch ((BcOp)c->op) {
 	case BC_CONST: v = dbl_const(e, c->imm); break;
-	case BC_PARAM:
-		v = rv(gcc_jit_context_new_array_access(e->ctx, NULL, params,
-			gcc_jit_context_new_rvalue_from_int(e->ctx, e->integer, (int)c->a)));
-		break;
+	case BC_PARAM: v = param; break;
 	case BC_ADD: v = arith(e, GCC_JIT_BINARY_OP_PLUS, x, y); break;
 	case BC_SUB: v = arith(e, GCC_JIT_BINARY_OP_MINUS, x, y); break;
 	case BC_MUL: v = arith(e, GCC_JIT_BINARY_OP_MULT, x, y); break;
 	case BC_DIV: v = arith(e, GCC_JIT_BINARY_OP_DIVIDE, x, y); break;
 	case BC_NEG: v = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_MINUS, e->dbl, x); break;
-	case BC_POW: v = call(e, LM_POW, x, y); break;
+	case BC_POW: power(e, d, x, y); return;
 	case BC_CEIL: v = call(e, LM_CEIL, x, NULL); break;
 	case BC_FLOOR: v = call(e, LM_FLOOR, x, NULL); break;
 	case BC_SQRT: v = call(e, LM_SQRT, x, NULL); break;
@@ -386,6 +408,18 @@ static void emit_insn(Emit *e, const BcInsn *c, gcc_jit_lvalue **reg, uint32_t i
 	case BC_COUNT: break;
 	}
 	gcc_jit_block_add_assignment(e->bb, NULL, d, v);
+}
+
+/* reg[i] = instruction i, its operands in reg[]. */
+static void emit_insn(Emit *e, const BcInsn *c, gcc_jit_lvalue **reg, uint32_t i,
+		      gcc_jit_rvalue *params)
+{
+	int n = arity(c->op);
+	gcc_jit_rvalue *param = c->op != BC_PARAM ? NULL :
+		rv(gcc_jit_context_new_array_access(e->ctx, NULL, params,
+			gcc_jit_context_new_rvalue_from_int(e->ctx, e->integer, (int)c->a)));
+	emit_op(e, c, reg[i], n > 0 ? rv(reg[c->a]) : NULL, n > 1 ? rv(reg[c->b]) : NULL,
+		n > 2 ? rv(reg[c->c]) : NULL, param);
 }
 
 /* static void kernel(const double *params, double *out): the BcProgram,
@@ -505,6 +539,185 @@ static void emit_batch(Emit *e, gcc_jit_function *kernel, uint32_t nparams, uint
 	gcc_jit_block_end_with_void_return(e->bb, NULL);
 }
 
+/* ---------------------------------------------------------- the lanes */
+
+/* void sglsim_eval_lanes(long n, const double *params, double *out):
+ * sglsim_eval_batch for n a multiple of JIT_LANES, the points taken
+ * JIT_LANES at a time and each instruction done for all of them in a loop
+ * GCC vectorizes (one IEEE operation per lane: the same bits).  A param
+ * flagged uniform is the same for all n points and read from the first
+ * row only; so is every instruction that reads only uniform values,
+ * computed once per call.
+ *
+ * The varying instructions are cut into runs at each libm call (a call
+ * stops the vectorizer): one loop over the lanes per run, values used
+ * within their run in locals, values used by a later run or output kept
+ * in per-lane arrays ("slots", reused once dead). */
+typedef struct Lanes {
+	Emit *e;
+	const BcProgram *p;
+	bool *vary;             /* per instruction */
+	uint32_t *run;          /* per varying instruction: its run */
+	uint32_t *last;         /* per instruction: the last run reading it (UINT32_MAX: an output) */
+	uint32_t *slot;         /* per instruction kept across runs: its slot, else UINT32_MAX */
+	gcc_jit_lvalue **reg;   /* per instruction: uniform value, or the run-local value */
+	gcc_jit_lvalue **slots;
+	gcc_jit_lvalue *i, *j;  /* first point of the lanes; lane */
+	gcc_jit_rvalue *params, *out;
+} Lanes;
+
+/* Instructions the vectorizer stops at: libm calls (pow other than the
+ * squares) and, in libgccjit 12, ceil and floor (TOOLCHAIN.md). */
+static bool is_call(const BcProgram *p, const BcInsn *c)
+{
+	if (c->op == BC_POW) {
+		const BcInsn *y = &p->code[c->b];
+		return !(y->op == BC_CONST && (y->imm == 2 || y->imm == -2));
+	}
+	return c->op == BC_LOG || c->op == BC_EXP || c->op == BC_CEIL || c->op == BC_FLOOR;
+}
+
+/* The value of instruction k for lane j inside run r. */
+static gcc_jit_rvalue *lane_value(Lanes *L, uint32_t k, uint32_t r)
+{
+	if (!L->vary[k] || L->run[k] == r) return rv(L->reg[k]);
+	return rv(gcc_jit_context_new_array_access(L->e->ctx, NULL, rv(L->slots[L->slot[k]]), rv(L->j)));
+}
+
+/* &base[(i + j) * stride + k] as an lvalue */
+static gcc_jit_lvalue *lane_cell(Lanes *L, gcc_jit_rvalue *base, uint32_t stride, uint32_t k)
+{
+	Emit *e = L->e;
+	gcc_jit_rvalue *at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->lng, rv(L->i), rv(L->j));
+	at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_MULT, e->lng, at, long_const(e, stride));
+	at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->lng, at, long_const(e, k));
+	return gcc_jit_context_new_array_access(e->ctx, NULL, base, at);
+}
+
+/* Marks what varies, cuts the runs and assigns the slots; returns the
+ * number of runs. */
+static uint32_t lanes_plan(Lanes *L, const bool *uniform, uint32_t *nslots)
+{
+	const BcProgram *p = L->p;
+	uint32_t runs = 0;
+	bool open = false;
+	for (uint32_t i = 0; i < p->ncode; i++) {
+		const BcInsn *c = &p->code[i];
+		uint32_t ops[3] = {c->a, c->b, c->c};
+		L->vary[i] = c->op == BC_PARAM && !uniform[c->a];
+		for (int k = 0; k < arity(c->op); k++) L->vary[i] |= L->vary[ops[k]];
+		L->last[i] = 0;
+		L->slot[i] = UINT32_MAX;
+		if (!L->vary[i]) continue;
+		if (is_call(p, c) || !open) runs++;
+		open = !is_call(p, c);
+		L->run[i] = runs - 1;
+		for (int k = 0; k < arity(c->op); k++)
+			if (L->vary[ops[k]] && L->run[ops[k]] != L->run[i] && L->last[ops[k]] != UINT32_MAX)
+				L->last[ops[k]] = L->run[i];
+	}
+	for (uint32_t k = 0; k < p->nout; k++) L->last[p->out_regs[k]] = UINT32_MAX;
+	/* slots: a value needs one from its run to its last reader's */
+	uint32_t n = 0, nfree = 0, *freed = xmalloc((p->ncode + 1) * sizeof *freed);
+	uint32_t *owner = xmalloc((p->ncode + 1) * sizeof *owner);
+	for (uint32_t r = 0; r < runs; r++) {
+		for (uint32_t s = 0; s < n; s++)   /* free the slots dead before run r */
+			if (owner[s] != UINT32_MAX && L->last[owner[s]] < r) {
+				freed[nfree++] = s;
+				owner[s] = UINT32_MAX;
+			}
+		for (uint32_t i = 0; i < p->ncode; i++) {
+			if (!L->vary[i] || L->run[i] != r || L->last[i] <= r) continue;
+			L->slot[i] = nfree ? freed[--nfree] : n++;
+			owner[L->slot[i]] = i;
+		}
+	}
+	free(freed);
+	free(owner);
+	*nslots = n;
+	return runs;
+}
+
+static void emit_lanes(Emit *e, const BcProgram *p, const bool *uniform)
+{
+	gcc_jit_param *ps[3] = {
+		gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n"),
+		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
+		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
+	};
+	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd,
+					     "sglsim_eval_lanes", 3, ps, 0);
+	e->bb = gcc_jit_function_new_block(e->fn, "entry");
+	uint32_t N = p->ncode ? p->ncode : 1, nslots;
+	Lanes L = {.e = e, .p = p, .params = gcc_jit_param_as_rvalue(ps[1]), .out = gcc_jit_param_as_rvalue(ps[2])};
+	L.vary = xmalloc(N * sizeof *L.vary);
+	L.run = xmalloc(N * sizeof *L.run);
+	L.last = xmalloc(N * sizeof *L.last);
+	L.slot = xmalloc(N * sizeof *L.slot);
+	L.reg = xmalloc(N * sizeof *L.reg);
+	uint32_t runs = lanes_plan(&L, uniform, &nslots);
+	gcc_jit_type *lane_t = gcc_jit_context_new_array_type(e->ctx, NULL, e->dbl, JIT_LANES);
+	L.slots = xmalloc((nslots + 1) * sizeof *L.slots);
+	for (uint32_t s = 0; s < nslots; s++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%u", s);
+		L.slots[s] = gcc_jit_function_new_local(e->fn, NULL, lane_t, name);
+	}
+	/* uniform values, once */
+	for (uint32_t k = 0; k < p->ncode; k++) {
+		char name[16];
+		snprintf(name, sizeof name, "%c%u", L.vary[k] ? 'v' : 'u', k);
+		L.reg[k] = gcc_jit_function_new_local(e->fn, NULL, e->dbl, name);
+		if (!L.vary[k]) emit_insn(e, &p->code[k], L.reg, k, L.params);
+	}
+	/* for (i = 0; i < n; i += JIT_LANES) */
+	L.i = gcc_jit_function_new_local(e->fn, NULL, e->lng, "i");
+	L.j = gcc_jit_function_new_local(e->fn, NULL, e->lng, "j");
+	gcc_jit_block_add_assignment(e->bb, NULL, L.i, long_const(e, 0));
+	gcc_jit_block *cond = gcc_jit_function_new_block(e->fn, "points");
+	gcc_jit_block *body = gcc_jit_function_new_block(e->fn, NULL);
+	gcc_jit_block *done = gcc_jit_function_new_block(e->fn, "done");
+	gcc_jit_block_end_with_jump(e->bb, NULL, cond);
+	gcc_jit_block_end_with_conditional(cond, NULL,
+		cmp(e, GCC_JIT_COMPARISON_LT, rv(L.i), gcc_jit_param_as_rvalue(ps[0])), body, done);
+	e->bb = body;
+	uint32_t k = 0;
+	for (uint32_t r = 0; r < runs; r++) {
+		Loop l;
+		loop_begin(e, &l, long_const(e, JIT_LANES));
+		L.j = l.i;
+		for (; k < p->ncode && (!L.vary[k] || L.run[k] == r); k++) {
+			if (!L.vary[k]) continue;
+			const BcInsn *c = &p->code[k];
+			int n = arity(c->op);
+			gcc_jit_rvalue *param = c->op != BC_PARAM ? NULL : rv(lane_cell(&L, L.params, p->nparams, c->a));
+			emit_op(e, c, L.reg[k], n > 0 ? lane_value(&L, c->a, r) : NULL,
+				n > 1 ? lane_value(&L, c->b, r) : NULL, n > 2 ? lane_value(&L, c->c, r) : NULL, param);
+			if (L.slot[k] != UINT32_MAX)
+				gcc_jit_block_add_assignment(e->bb, NULL,
+					gcc_jit_context_new_array_access(e->ctx, NULL, rv(L.slots[L.slot[k]]), rv(L.j)),
+					rv(L.reg[k]));
+		}
+		loop_end(e, &l);
+	}
+	Loop l;
+	loop_begin(e, &l, long_const(e, JIT_LANES));
+	L.j = l.i;
+	for (uint32_t o = 0; o < p->nout; o++)
+		gcc_jit_block_add_assignment(e->bb, NULL, lane_cell(&L, L.out, p->nout, o),
+					     lane_value(&L, p->out_regs[o], UINT32_MAX));
+	loop_end(e, &l);
+	gcc_jit_block_add_assignment_op(e->bb, NULL, L.i, GCC_JIT_BINARY_OP_PLUS, long_const(e, JIT_LANES));
+	gcc_jit_block_end_with_jump(e->bb, NULL, cond);
+	gcc_jit_block_end_with_void_return(done, NULL);
+	free(L.vary);
+	free(L.run);
+	free(L.last);
+	free(L.slot);
+	free(L.reg);
+	free(L.slots);
+}
+
 /* An exported, initialized constant global of an integer type. */
 static void emit_const_global(Emit *e, enum gcc_jit_types t, const char *name, long value)
 {
@@ -531,7 +744,7 @@ static void emit_strings(Emit *e, const char *name, const char *const *s, uint32
 
 /* A fresh context with sglsim's options and the whole BcProgram in it: the
  * evaluators, plus either the cache key (meta NULL) or the ABI's names. */
-static gcc_jit_context *build(const BcProgram *p, const Meta *meta, uint64_t key)
+static gcc_jit_context *build(const BcProgram *p, const Meta *meta, uint64_t key, const bool *uniform)
 {
 	gcc_jit_context *ctx = gcc_jit_context_acquire();
 	if (!ctx) return NULL;
@@ -549,6 +762,7 @@ static gcc_jit_context *build(const BcProgram *p, const Meta *meta, uint64_t key
 	gcc_jit_function *kernel = emit_kernel(&e, p);
 	emit_scalar(&e, kernel, p->nout);
 	emit_batch(&e, kernel, p->nparams, p->nout);
+	if (uniform) emit_lanes(&e, p, uniform);
 	if (!meta) {
 		emit_const_global(&e, GCC_JIT_TYPE_LONG, "sglsim_jit_key", (long)key);
 		return ctx;
@@ -620,10 +834,10 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v)
 static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s, strlen(s) + 1); }
 
 /* Everything the generated code depends on. */
-static uint64_t program_key(const BcProgram *p)
+static uint64_t program_key(const BcProgram *p, const bool *uniform)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	h = fnv_str(h, "sglsim-jit-1 " PACKAGE_VERSION);
+	h = fnv_str(h, "sglsim-jit-2 " PACKAGE_VERSION);
 	h = fnv_u64(h, (uint64_t)gcc_jit_version_major() << 32 | (uint64_t)gcc_jit_version_minor() << 16
 		    | (uint64_t)gcc_jit_version_patchlevel());
 	const char *flags[MAX_FLAGS];
@@ -643,6 +857,11 @@ static uint64_t program_key(const BcProgram *p)
 	}
 	h = fnv_u64(h, p->nout);
 	for (uint32_t k = 0; k < p->nout; k++) h = fnv_u64(h, p->out_regs[k]);
+	if (uniform) {   /* with sglsim_eval_lanes */
+		h = fnv_str(h, "lanes");
+		h = fnv_u64(h, JIT_LANES);
+		for (uint32_t k = 0; k < p->nparams; k++) h = fnv_u64(h, uniform[k]);
+	}
 	return h;
 }
 
@@ -710,7 +929,8 @@ static bool load(Jit *j, const char *path, uint64_t key)
 	if (!dl) return false;
 	const long *k = dlsym(dl, "sglsim_jit_key");
 	if (k && (uint64_t)*k == key && sym_fn(dl, "sglsim_eval", &j->scalar, sizeof j->scalar)
-	    && sym_fn(dl, "sglsim_eval_batch", &j->batch, sizeof j->batch)) {
+	    && sym_fn(dl, "sglsim_eval_batch", &j->batch, sizeof j->batch)
+	    && (!j->want_lanes || sym_fn(dl, "sglsim_eval_lanes", &j->lanes, sizeof j->lanes))) {
 		j->dl = dl;
 		return true;
 	}
@@ -722,11 +942,17 @@ static bool load(Jit *j, const char *path, uint64_t key)
 
 Jit *jit_compile(const BcProgram *p, char **why)
 {
+	return jit_compile_lanes(p, NULL, why);
+}
+
+Jit *jit_compile_lanes(const BcProgram *p, const bool *uniform, char **why)
+{
 	if (why) *why = NULL;
 	if (!check_program(p, why)) return NULL;
-	uint64_t key = program_key(p);
+	uint64_t key = program_key(p, uniform);
 	Jit *j = xmalloc(sizeof *j);
 	memset(j, 0, sizeof *j);
+	j->want_lanes = uniform != NULL;
 	char *dir = cache_dir(), *path = NULL;
 	if (dir) {
 		size_t n = strlen(dir) + 24;
@@ -740,7 +966,7 @@ Jit *jit_compile(const BcProgram *p, char **why)
 		}
 	}
 	bool ok = tools_ok(why);
-	gcc_jit_context *ctx = ok ? build(p, NULL, key) : NULL;
+	gcc_jit_context *ctx = ok ? build(p, NULL, key, uniform) : NULL;
 	if (ok && !ctx) {
 		set_why(why, "libgccjit: cannot create a context");
 		ok = false;
@@ -760,10 +986,14 @@ Jit *jit_compile(const BcProgram *p, char **why)
 			void *b = gcc_jit_result_get_code(j->result, "sglsim_eval_batch");
 			memcpy(&j->scalar, &s, sizeof s);
 			memcpy(&j->batch, &b, sizeof b);
+			if (uniform) {
+				void *l = gcc_jit_result_get_code(j->result, "sglsim_eval_lanes");
+				memcpy(&j->lanes, &l, sizeof l);
+			}
 		}
 	}
 	free(path);
-	if (!ok || !j->scalar || !j->batch) {
+	if (!ok || !j->scalar || !j->batch || (uniform && !j->lanes)) {
 		if (ok) set_why(why, "libgccjit: compiled code lacks its entry points");
 		jit_free(j);
 		return NULL;
@@ -774,6 +1004,7 @@ Jit *jit_compile(const BcProgram *p, char **why)
 bool jit_cache_hit(const Jit *j) { return j && j->cache_hit; }
 JitScalarFn jit_scalar(const Jit *j) { return j ? j->scalar : NULL; }
 JitBatchFn jit_batch(const Jit *j) { return j ? j->batch : NULL; }
+JitBatchFn jit_lanes(const Jit *j) { return j ? j->lanes : NULL; }
 
 void jit_free(Jit *j)
 {
@@ -871,7 +1102,7 @@ int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 	if (!check_program(p, why)) return -1;
 	if (so_path) {
 		if (!tools_ok(why)) return -1;
-		gcc_jit_context *ctx = build(p, &m, 0);
+		gcc_jit_context *ctx = build(p, &m, 0, NULL);
 		if (!ctx) {
 			set_why(why, "libgccjit: cannot create a context");
 			return -1;

@@ -40,10 +40,19 @@ typedef struct Jit Jit;
  * string saying why. */
 Jit *jit_compile(const BcProgram *p, char **why);
 
+/* jit_compile plus a third evaluator, jit_lanes: n points as in the batch
+ * evaluator, n a multiple of JIT_LANES, where each param k with uniform[k]
+ * is read from the first row only (the same for all n points; the other
+ * rows' copies are not read).  Each instruction is computed for JIT_LANES
+ * points at once in vector registers: the same bits as the batch. */
+enum { JIT_LANES = 8 };
+Jit *jit_compile_lanes(const BcProgram *p, const bool *uniform, char **why);
+
 /* Whether jit_compile found the library in the cache (no gcc run). */
 bool jit_cache_hit(const Jit *j);
 JitScalarFn jit_scalar(const Jit *j);
 JitBatchFn jit_batch(const Jit *j);
+JitBatchFn jit_lanes(const Jit *j);
 /* Unloads the code; NULL is ignored. */
 void jit_free(Jit *j);
 

@@ -146,7 +146,13 @@ void opt_stage_jit(OptProblem *P)
 	P->st.jo = jit_compile(P->st.outer, &why);
 	free(why);
 	why = NULL;
-	P->st.ji = jit_compile(P->st.inner, &why);
+	/* the inner program's inputs are the same for a whole block except
+	   the inner params: the lanes evaluator reads the rest from row 0 */
+	bool *uniform = xmalloc((P->st.inner->nparams + 1) * sizeof *uniform);
+	for (uint32_t k = 0; k < P->st.inner->nparams; k++) uniform[k] = true;
+	for (int j = P->st.split; j < P->np; j++) uniform[P->p[j].in] = false;
+	P->st.ji = jit_compile_lanes(P->st.inner, uniform, &why);
+	free(uniform);
 	free(why);
 	if (!P->st.jo || !P->st.ji) {   /* the interpreter gives the same bits */
 		jit_free(P->st.jo);
@@ -189,18 +195,22 @@ void opt_eval_points(const OptProblem *P, uint64_t first, size_t n, double *in, 
 		double *sv = in + st->first;
 		if (st->jo) jit_scalar(st->jo)(in, sv);
 		else bc_eval(st->outer, in, sv);
-		/* per point: the inner params */
+		/* per point: the inner params; the lanes evaluator reads the
+		   others from row 0, the rest of the tiers from every row */
+		size_t lanes = st->ji ? m - m % JIT_LANES : 0;
 		for (size_t i = 0; i < m; i++) {
 			double *row = in + i * w;
-			if (i) memcpy(row, in, w * sizeof *row);
+			if (i >= lanes && i) memcpy(row, in, w * sizeof *row);
 			uint64_t x = idx + i;
 			for (int j = P->np - 1; j >= st->split; j--) {
 				row[P->p[j].in] = P->p[j].dom[x % P->p[j].ndom];
 				x /= P->p[j].ndom;
 			}
 		}
-		if (st->ji) jit_batch(st->ji)((long)m, in, out + done * P->nout);
-		else bc_eval_block(st->inner, m, in, out + done * P->nout);
+		double *o = out + done * P->nout;
+		if (lanes) jit_lanes(st->ji)((long)lanes, in, o);
+		if (st->ji) jit_batch(st->ji)((long)(m - lanes), in + lanes * w, o + lanes * P->nout);
+		else bc_eval_block(st->inner, m, in, o);
 		done += m;
 	}
 }

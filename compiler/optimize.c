@@ -597,6 +597,11 @@ bool optimize_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 		fprintf(stderr, "sglsim: search: %" PRIu64 " points in %.3f s (%.3g points/s), %d thread%s, %s, %u outputs\n",
 			P.evaluated, dt, (double)P.evaluated / dt, P.jobs, P.jobs == 1 ? "" : "s",
 			P.batch ? "JIT" : "interpreter", P.nout);
+		if (P.st.inner)
+			fprintf(stderr, "sglsim: program: %u instructions; hoisted: %u per block of %" PRIu64 " points, %u per point\n",
+				P.bc->ncode, P.st.outer->ncode, P.st.block, P.st.inner->ncode);
+		else if (P.bc)
+			fprintf(stderr, "sglsim: program: %u instructions per point\n", P.bc->ncode);
 	}
 	if (ok) {
 		int idx = os->ran++;

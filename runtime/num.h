@@ -12,7 +12,10 @@
 /* Shortest text that reads back as exactly x ("%.17g" at worst). */
 void num_format(char *out, size_t n, double x);
 
-/* x^y: libm pow, named here so every tier calls the same function. */
+/* x^y, named here so every tier computes it alike: x^2 is x * x and
+ * x^-2 is 1 / (x * x) (each step correctly rounded, and vector code for
+ * the JIT: the squares of the laws need no libm call), any other power
+ * libm's pow. */
 double num_pow(double x, double y);
 
 /* The scalar semantics of each DAG/bytecode operator.  The interpreter,
