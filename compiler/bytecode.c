@@ -34,6 +34,17 @@ static uint32_t emit(Builder *b, BcOp op, uint32_t x, uint32_t y, uint32_t z, do
 	return p->ncode++;
 }
 
+int bc_arity(uint8_t op)
+{
+	switch (op) {
+	case BC_CONST: case BC_PARAM: return 0;
+	case BC_NEG: case BC_CEIL: case BC_FLOOR: case BC_SQRT: case BC_LOG:
+	case BC_EXP: case BC_ABS: case BC_NOT: return 1;
+	case BC_SELECT: return 3;
+	default: return 2;
+	}
+}
+
 static bool is_reciprocal(const Dag *g, NodeId id)
 {
 	return dag_opof(g, id) == DOP_POW && dag_is_const(g, dag_args(g, id)[1], -1.0);

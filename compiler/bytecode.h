@@ -46,6 +46,8 @@ typedef struct BcProgram {
 } BcProgram;
 
 const char *bc_op_name(BcOp op);
+/* How many operand registers an instruction with this opcode reads. */
+int bc_arity(uint8_t op);
 
 /* Compiles roots[0..nroots) of g.  Params are numbered as in g->params. */
 BcProgram *bc_compile(const Dag *g, const NodeId *roots, uint32_t nroots);

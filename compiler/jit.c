@@ -2,11 +2,12 @@
  * into a shared library, cached on disk and loaded with dlopen.
  *
  * What lives here
- *   - the emitter: one gccjit context per program holding an internal
- *     `kernel` (the straight-line bytecode) and the two exported
- *     evaluators that call it, `sglsim_eval` (one point, returns whether
- *     every output is finite) and `sglsim_eval_batch` (a loop over points);
- *     for jit_compile_to_file also the ABI's metadata globals;
+ *   - the build of one gccjit context per program, holding (emitted by
+ *     jit_emit.c) an internal `kernel` (the straight-line bytecode) and the
+ *     exported evaluators that call it, `sglsim_eval` (one point, returns
+ *     whether every output is finite) and `sglsim_eval_batch` (a loop over
+ *     points), for jit_compile_lanes also `sglsim_eval_lanes`
+ *     (jit_lanes.c), for jit_compile_to_file the ABI's metadata globals;
  *   - the disk cache and the loader;
  *   - stubs with the same signatures when sglsim is built without
  *     libgccjit, so callers link and fall back to the interpreter.
@@ -20,7 +21,8 @@
  *   select                     c != 0 ? a : b                    (branches)
  *   lt le gt ge eq ne          (double)(int)(a OP b): exactly 1.0 or 0.0
  *   and / or / not             (double)(int)(a != 0 && b != 0), ...
- *   pow log exp                calls to libm's pow, log, exp
+ *   pow                        x * x (y = 2), 1 / (x * x) (y = -2), else libm's pow
+ *   log exp                    calls to libm's log, exp
  *   sqrt ceil floor abs        GCC's builtins (see below)
  *
  * so every tier rounds alike.  The compile flags guard the rest:
@@ -47,9 +49,11 @@
  *   $SGLSIM_CACHE_DIR/            (else $XDG_CACHE_HOME/sglsim/,
  *     <16 hex digits>.so           else ~/.cache/sglsim/)
  *
- * The name is the 64-bit FNV-1a hash of sglsim's version, libgccjit's
- * version, the compile flags and the BcProgram (opcodes, operands, immediate
- * bits, outputs, nparams); the library also exports the hash as
+ * The name is the 64-bit FNV-1a hash of sglsim's version and the emitter's
+ * tag ("sglsim-jit-N": bump N whenever the emitted code changes), libgccjit's
+ * version, the compile flags, the BcProgram (opcodes, operands, immediate
+ * bits, outputs, nparams) and, with lanes, the uniform params; the library
+ * also exports the hash as
  * `sglsim_jit_key`, checked after loading.  A file is written under a
  * temporary name in the same folder and renamed into place, so concurrent
  * runs never load a half-written library.  The folder is used only when
@@ -132,6 +136,7 @@ int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 #include <unistd.h>
 
 #include "lang/arena.h"
+#include "jit_emit.h"
 
 struct Jit {
 	void *dl;                 /* dlopen handle (cached library), or */
@@ -144,17 +149,6 @@ struct Jit {
 };
 
 /* ---------------------------------------------------------------- checks */
-
-static int arity(uint8_t op)
-{
-	switch (op) {
-	case BC_CONST: case BC_PARAM: return 0;
-	case BC_NEG: case BC_CEIL: case BC_FLOOR: case BC_SQRT: case BC_LOG:
-	case BC_EXP: case BC_ABS: case BC_NOT: return 1;
-	case BC_SELECT: return 3;
-	default: return 2;
-	}
-}
 
 /* The emitter trusts the bytecode's invariants; a broken BcProgram is
  * refused here rather than compiled into out-of-bounds reads. */
@@ -171,7 +165,7 @@ static bool check_program(const BcProgram *p, char **why)
 			set_why(why, "bytecode instruction %u reads param %u of %u", i, c->a, p->nparams);
 			return false;
 		}
-		for (int k = 0; k < arity(c->op); k++)
+		for (int k = 0; k < bc_arity(c->op); k++)
 			if (ops[k] >= i) {
 				set_why(why, "bytecode instruction %u reads register %u", i, ops[k]);
 				return false;
@@ -239,484 +233,10 @@ static int jit_flags(const char **v)
 	return n;
 }
 
-/* ------------------------------------------------------------ the emitter */
-
-/* libm functions: those before LM_EXACT are imported from libm; the
- * others are exactly specified by IEEE 754 (sqrt correctly rounded, the
- * rest exact), so GCC's builtins, inlined or folded, give libm's bits. */
-enum { LM_POW, LM_LOG, LM_EXP, LM_SQRT, LM_CEIL, LM_FLOOR, LM_FABS, LM_COUNT, LM_EXACT = LM_SQRT };
-static const char *const libm_names[LM_COUNT] = {
-	"pow", "log", "exp", "sqrt", "ceil", "floor", "fabs",
-};
-
-typedef struct Emit {
-	gcc_jit_context *ctx;
-	gcc_jit_type *dbl, *cdbl_ptr, *dbl_ptr, *integer, *lng, *vd, *boolean;
-	gcc_jit_function *libm[LM_COUNT];
-	gcc_jit_function *fn;   /* function being emitted */
-	gcc_jit_block *bb;      /* its current block */
-} Emit;
-
 /* Names and units of the standalone library (jit_compile_to_file). */
 typedef struct Meta {
 	const char *const *params, *const *metrics, *const *units;
 } Meta;
-
-static void emit_init(Emit *e, gcc_jit_context *ctx)
-{
-	memset(e, 0, sizeof *e);
-	e->ctx = ctx;
-	e->dbl = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_DOUBLE);
-	e->dbl_ptr = gcc_jit_type_get_pointer(e->dbl);
-	e->cdbl_ptr = gcc_jit_type_get_pointer(gcc_jit_type_get_const(e->dbl));
-	e->integer = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_INT);
-	e->lng = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_LONG);
-	e->vd = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_VOID);
-	e->boolean = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_BOOL);
-	for (int k = 0; k < LM_COUNT; k++) {
-		int n = k == LM_POW ? 2 : 1;
-		gcc_jit_param *ps[2] = {
-			gcc_jit_context_new_param(ctx, NULL, e->dbl, "x"),
-			gcc_jit_context_new_param(ctx, NULL, e->dbl, "y"),
-		};
-		if (k >= LM_EXACT) {
-			char name[32];
-			snprintf(name, sizeof name, "__builtin_%s", libm_names[k]);
-			e->libm[k] = gcc_jit_context_get_builtin_function(ctx, name);
-		} else {
-			e->libm[k] = gcc_jit_context_new_function(ctx, NULL, GCC_JIT_FUNCTION_IMPORTED,
-								  e->dbl, libm_names[k], n, ps, 0);
-		}
-	}
-}
-
-static gcc_jit_rvalue *rv(gcc_jit_lvalue *l) { return gcc_jit_lvalue_as_rvalue(l); }
-
-static gcc_jit_rvalue *dbl_const(Emit *e, double v)
-{
-	return gcc_jit_context_new_rvalue_from_double(e->ctx, e->dbl, v);
-}
-
-static gcc_jit_rvalue *long_const(Emit *e, long v)
-{
-	return gcc_jit_context_new_rvalue_from_long(e->ctx, e->lng, v);
-}
-
-/* A truth value as 1.0 or 0.0 (num_bool).  gccjit casts bool only to
- * integers, hence the detour through int. */
-static gcc_jit_rvalue *to_double(Emit *e, gcc_jit_rvalue *b)
-{
-	return gcc_jit_context_new_cast(e->ctx, NULL,
-					gcc_jit_context_new_cast(e->ctx, NULL, b, e->integer), e->dbl);
-}
-
-static gcc_jit_rvalue *cmp(Emit *e, enum gcc_jit_comparison op, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
-{
-	return gcc_jit_context_new_comparison(e->ctx, NULL, op, x, y);
-}
-
-static gcc_jit_rvalue *nonzero(Emit *e, gcc_jit_rvalue *x)
-{
-	return cmp(e, GCC_JIT_COMPARISON_NE, x, gcc_jit_context_zero(e->ctx, e->dbl));
-}
-
-static gcc_jit_rvalue *arith(Emit *e, enum gcc_jit_binary_op op, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
-{
-	return gcc_jit_context_new_binary_op(e->ctx, NULL, op, e->dbl, x, y);
-}
-
-static gcc_jit_rvalue *logic(Emit *e, enum gcc_jit_binary_op op, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
-{
-	return to_double(e, gcc_jit_context_new_binary_op(e->ctx, NULL, op, e->boolean,
-							   nonzero(e, x), nonzero(e, y)));
-}
-
-static gcc_jit_rvalue *call(Emit *e, int fn, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
-{
-	gcc_jit_rvalue *args[2] = {x, y};
-	return gcc_jit_context_new_call(e->ctx, NULL, e->libm[fn], fn == LM_POW ? 2 : 1, args);
-}
-
-/* dst = cond ? yes : no, as a diamond of blocks (gccjit 12 has no
- * conditional expression).  Continues in the join block. */
-static void choose(Emit *e, gcc_jit_lvalue *dst, gcc_jit_rvalue *cond,
-		   gcc_jit_rvalue *yes, gcc_jit_rvalue *no)
-{
-	gcc_jit_block *t = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block *f = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block *join = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block_end_with_conditional(e->bb, NULL, cond, t, f);
-	gcc_jit_block_add_assignment(t, NULL, dst, yes);
-	gcc_jit_block_end_with_jump(t, NULL, join);
-	gcc_jit_block_add_assignment(f, NULL, dst, no);
-	gcc_jit_block_end_with_jump(f, NULL, join);
-	e->bb = join;
-}
-
-/* d = num_pow(x, y): x * x when y is 2, 1 / (x * x) when y is -2, else
- * libm's pow.  With a constant y (the usual case) GCC folds the tests. */
-static void power(Emit *e, gcc_jit_lvalue *d, gcc_jit_rvalue *x, gcc_jit_rvalue *y)
-{
-	gcc_jit_rvalue *sq = arith(e, GCC_JIT_BINARY_OP_MULT, x, x);
-	gcc_jit_block *b[4];
-	for (int k = 0; k < 4; k++) b[k] = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block *join = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block_end_with_conditional(e->bb, NULL, cmp(e, GCC_JIT_COMPARISON_EQ, y, dbl_const(e, 2)), b[0], b[1]);
-	gcc_jit_block_add_assignment(b[0], NULL, d, sq);
-	gcc_jit_block_end_with_conditional(b[1], NULL, cmp(e, GCC_JIT_COMPARISON_EQ, y, dbl_const(e, -2)), b[2], b[3]);
-	gcc_jit_block_add_assignment(b[2], NULL, d, arith(e, GCC_JIT_BINARY_OP_DIVIDE, dbl_const(e, 1), sq));
-	gcc_jit_block_add_assignment(b[3], NULL, d, call(e, LM_POW, x, y));
-	for (int k = 0; k < 4; k++)
-		if (k != 1) gcc_jit_block_end_with_jump(b[k], NULL, join);
-	e->bb = join;
-}
-
-/* d = instruction c over the operands x, y, z (param: the value of a
- * BC_PARAM), exactly as bytecode.c's `apply` computes it. */
-static void emit_op(Emit *e, const BcInsn *c, gcc_jit_lvalue *d, gcc_jit_rvalue *x,
-		    gcc_jit_rvalue *y, gcc_jit_rvalue *z, gcc_jit_rvalue *param)
-{
-	gcc_jit_rvalue *v = NULL;
-	switch ((BcOp)c->op) {
-	case BC_CONST: v = dbl_const(e, c->imm); break;
-	case BC_PARAM: v = param; break;
-	case BC_ADD: v = arith(e, GCC_JIT_BINARY_OP_PLUS, x, y); break;
-	case BC_SUB: v = arith(e, GCC_JIT_BINARY_OP_MINUS, x, y); break;
-	case BC_MUL: v = arith(e, GCC_JIT_BINARY_OP_MULT, x, y); break;
-	case BC_DIV: v = arith(e, GCC_JIT_BINARY_OP_DIVIDE, x, y); break;
-	case BC_NEG: v = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_MINUS, e->dbl, x); break;
-	case BC_POW: power(e, d, x, y); return;
-	case BC_CEIL: v = call(e, LM_CEIL, x, NULL); break;
-	case BC_FLOOR: v = call(e, LM_FLOOR, x, NULL); break;
-	case BC_SQRT: v = call(e, LM_SQRT, x, NULL); break;
-	case BC_LOG: v = call(e, LM_LOG, x, NULL); break;
-	case BC_EXP: v = call(e, LM_EXP, x, NULL); break;
-	case BC_ABS: v = call(e, LM_FABS, x, NULL); break;
-	case BC_LT: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_LT, x, y)); break;
-	case BC_LE: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_LE, x, y)); break;
-	case BC_GT: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_GT, x, y)); break;
-	case BC_GE: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_GE, x, y)); break;
-	case BC_EQ: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_EQ, x, y)); break;
-	case BC_NE: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_NE, x, y)); break;
-	case BC_AND: v = logic(e, GCC_JIT_BINARY_OP_LOGICAL_AND, x, y); break;
-	case BC_OR: v = logic(e, GCC_JIT_BINARY_OP_LOGICAL_OR, x, y); break;
-	case BC_NOT: v = to_double(e, cmp(e, GCC_JIT_COMPARISON_EQ, x, gcc_jit_context_zero(e->ctx, e->dbl))); break;
-	/* num_min(a, b) = b < a ? b : a; num_max(a, b) = b > a ? b : a */
-	case BC_MIN: choose(e, d, cmp(e, GCC_JIT_COMPARISON_LT, y, x), y, x); return;
-	case BC_MAX: choose(e, d, cmp(e, GCC_JIT_COMPARISON_GT, y, x), y, x); return;
-	case BC_SELECT: choose(e, d, nonzero(e, x), y, z); return;
-	case BC_COUNT: break;
-	}
-	gcc_jit_block_add_assignment(e->bb, NULL, d, v);
-}
-
-/* reg[i] = instruction i, its operands in reg[]. */
-static void emit_insn(Emit *e, const BcInsn *c, gcc_jit_lvalue **reg, uint32_t i,
-		      gcc_jit_rvalue *params)
-{
-	int n = arity(c->op);
-	gcc_jit_rvalue *param = c->op != BC_PARAM ? NULL :
-		rv(gcc_jit_context_new_array_access(e->ctx, NULL, params,
-			gcc_jit_context_new_rvalue_from_int(e->ctx, e->integer, (int)c->a)));
-	emit_op(e, c, reg[i], n > 0 ? rv(reg[c->a]) : NULL, n > 1 ? rv(reg[c->b]) : NULL,
-		n > 2 ? rv(reg[c->c]) : NULL, param);
-}
-
-/* static void kernel(const double *params, double *out): the BcProgram,
- * one local per instruction, outputs stored at the end.  GCC decides
- * whether to inline it into the two evaluators (ALWAYS_INLINE fails on
- * large programs: "max-inline-insns-single limit reached"). */
-static gcc_jit_function *emit_kernel(Emit *e, const BcProgram *p)
-{
-	gcc_jit_param *ps[2] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_INTERNAL, e->vd,
-					     "kernel", 2, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
-	gcc_jit_lvalue **reg = xmalloc((p->ncode ? p->ncode : 1) * sizeof *reg);
-	for (uint32_t i = 0; i < p->ncode; i++) {
-		char name[16];
-		snprintf(name, sizeof name, "r%u", i);
-		reg[i] = gcc_jit_function_new_local(e->fn, NULL, e->dbl, name);
-		emit_insn(e, &p->code[i], reg, i, gcc_jit_param_as_rvalue(ps[0]));
-	}
-	for (uint32_t k = 0; k < p->nout; k++) {
-		gcc_jit_lvalue *o = gcc_jit_context_new_array_access(e->ctx, NULL,
-			gcc_jit_param_as_rvalue(ps[1]), long_const(e, k));
-		gcc_jit_block_add_assignment(e->bb, NULL, o, rv(reg[p->out_regs[k]]));
-	}
-	gcc_jit_block_end_with_void_return(e->bb, NULL);
-	free(reg);
-	return e->fn;
-}
-
-/* for (long i = 0; i < n; i++) { <body> }: loop_begin leaves e->bb at the
- * body, loop_end closes it and continues after the loop. */
-typedef struct Loop {
-	gcc_jit_lvalue *i;
-	gcc_jit_block *cond, *exit;
-} Loop;
-
-static void loop_begin(Emit *e, Loop *l, gcc_jit_rvalue *n)
-{
-	l->i = gcc_jit_function_new_local(e->fn, NULL, e->lng, "i");
-	gcc_jit_block_add_assignment(e->bb, NULL, l->i, long_const(e, 0));
-	l->cond = gcc_jit_function_new_block(e->fn, "loop");
-	gcc_jit_block *body = gcc_jit_function_new_block(e->fn, "body");
-	l->exit = gcc_jit_function_new_block(e->fn, "done");
-	gcc_jit_block_end_with_jump(e->bb, NULL, l->cond);
-	gcc_jit_block_end_with_conditional(l->cond, NULL,
-		gcc_jit_context_new_comparison(e->ctx, NULL, GCC_JIT_COMPARISON_LT, rv(l->i), n),
-		body, l->exit);
-	e->bb = body;
-}
-
-static void loop_end(Emit *e, Loop *l)
-{
-	gcc_jit_block_add_assignment_op(e->bb, NULL, l->i, GCC_JIT_BINARY_OP_PLUS, long_const(e, 1));
-	gcc_jit_block_end_with_jump(e->bb, NULL, l->cond);
-	e->bb = l->exit;
-}
-
-/* &base[i * stride] */
-static gcc_jit_rvalue *row(Emit *e, gcc_jit_rvalue *base, gcc_jit_rvalue *i, uint32_t stride)
-{
-	gcc_jit_rvalue *off = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_MULT,
-							    e->lng, i, long_const(e, stride));
-	return gcc_jit_lvalue_get_address(gcc_jit_context_new_array_access(e->ctx, NULL, base, off), NULL);
-}
-
-/* int sglsim_eval(const double *params, double *out):
- *   kernel(params, out); return 1 if some out[k] is not finite, else 0. */
-static void emit_scalar(Emit *e, gcc_jit_function *kernel, uint32_t nout)
-{
-	gcc_jit_param *ps[2] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->integer,
-					     "sglsim_eval", 2, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
-	gcc_jit_rvalue *args[2] = {gcc_jit_param_as_rvalue(ps[0]), gcc_jit_param_as_rvalue(ps[1])};
-	gcc_jit_block_add_eval(e->bb, NULL, gcc_jit_context_new_call(e->ctx, NULL, kernel, 2, args));
-	gcc_jit_lvalue *bad = gcc_jit_function_new_local(e->fn, NULL, e->integer, "bad");
-	gcc_jit_block_add_assignment(e->bb, NULL, bad, gcc_jit_context_zero(e->ctx, e->integer));
-	Loop l;
-	loop_begin(e, &l, long_const(e, nout));
-	/* finite(x) <=> fabs(x) <= DBL_MAX (false for NaN and infinities) */
-	gcc_jit_rvalue *x = rv(gcc_jit_context_new_array_access(e->ctx, NULL, args[1], rv(l.i)));
-	gcc_jit_rvalue *fin = cmp(e, GCC_JIT_COMPARISON_LE, call(e, LM_FABS, x, NULL), dbl_const(e, DBL_MAX));
-	gcc_jit_rvalue *notfin = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE,
-							      e->boolean, fin);
-	gcc_jit_block_add_assignment_op(e->bb, NULL, bad, GCC_JIT_BINARY_OP_BITWISE_OR,
-					gcc_jit_context_new_cast(e->ctx, NULL, notfin, e->integer));
-	loop_end(e, &l);
-	gcc_jit_block_end_with_return(e->bb, NULL, rv(bad));
-}
-
-/* void sglsim_eval_batch(long n, const double *params, double *out):
- *   for (i = 0; i < n; i++) kernel(&params[i*nparams], &out[i*nout]); */
-static void emit_batch(Emit *e, gcc_jit_function *kernel, uint32_t nparams, uint32_t nout)
-{
-	gcc_jit_param *ps[3] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd,
-					     "sglsim_eval_batch", 3, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
-	Loop l;
-	loop_begin(e, &l, gcc_jit_param_as_rvalue(ps[0]));
-	gcc_jit_rvalue *args[2] = {
-		row(e, gcc_jit_param_as_rvalue(ps[1]), rv(l.i), nparams),
-		row(e, gcc_jit_param_as_rvalue(ps[2]), rv(l.i), nout),
-	};
-	gcc_jit_block_add_eval(e->bb, NULL, gcc_jit_context_new_call(e->ctx, NULL, kernel, 2, args));
-	loop_end(e, &l);
-	gcc_jit_block_end_with_void_return(e->bb, NULL);
-}
-
-/* ---------------------------------------------------------- the lanes */
-
-/* void sglsim_eval_lanes(long n, const double *params, double *out):
- * sglsim_eval_batch for n a multiple of JIT_LANES, the points taken
- * JIT_LANES at a time and each instruction done for all of them in a loop
- * GCC vectorizes (one IEEE operation per lane: the same bits).  A param
- * flagged uniform is the same for all n points and read from the first
- * row only; so is every instruction that reads only uniform values,
- * computed once per call.
- *
- * The varying instructions are cut into runs at each libm call (a call
- * stops the vectorizer): one loop over the lanes per run, values used
- * within their run in locals, values used by a later run or output kept
- * in per-lane arrays ("slots", reused once dead). */
-typedef struct Lanes {
-	Emit *e;
-	const BcProgram *p;
-	bool *vary;             /* per instruction */
-	uint32_t *run;          /* per varying instruction: its run */
-	uint32_t *last;         /* per instruction: the last run reading it (UINT32_MAX: an output) */
-	uint32_t *slot;         /* per instruction kept across runs: its slot, else UINT32_MAX */
-	gcc_jit_lvalue **reg;   /* per instruction: uniform value, or the run-local value */
-	gcc_jit_lvalue **slots;
-	gcc_jit_lvalue *i, *j;  /* first point of the lanes; lane */
-	gcc_jit_rvalue *params, *out;
-} Lanes;
-
-/* Instructions the vectorizer stops at: libm calls (pow other than the
- * squares) and, in libgccjit 12, ceil and floor (TOOLCHAIN.md). */
-static bool is_call(const BcProgram *p, const BcInsn *c)
-{
-	if (c->op == BC_POW) {
-		const BcInsn *y = &p->code[c->b];
-		return !(y->op == BC_CONST && (y->imm == 2 || y->imm == -2));
-	}
-	return c->op == BC_LOG || c->op == BC_EXP || c->op == BC_CEIL || c->op == BC_FLOOR;
-}
-
-/* The value of instruction k for lane j inside run r. */
-static gcc_jit_rvalue *lane_value(Lanes *L, uint32_t k, uint32_t r)
-{
-	if (!L->vary[k] || L->run[k] == r) return rv(L->reg[k]);
-	return rv(gcc_jit_context_new_array_access(L->e->ctx, NULL, rv(L->slots[L->slot[k]]), rv(L->j)));
-}
-
-/* &base[(i + j) * stride + k] as an lvalue */
-static gcc_jit_lvalue *lane_cell(Lanes *L, gcc_jit_rvalue *base, uint32_t stride, uint32_t k)
-{
-	Emit *e = L->e;
-	gcc_jit_rvalue *at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->lng, rv(L->i), rv(L->j));
-	at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_MULT, e->lng, at, long_const(e, stride));
-	at = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->lng, at, long_const(e, k));
-	return gcc_jit_context_new_array_access(e->ctx, NULL, base, at);
-}
-
-/* Marks what varies, cuts the runs and assigns the slots; returns the
- * number of runs. */
-static uint32_t lanes_plan(Lanes *L, const bool *uniform, uint32_t *nslots)
-{
-	const BcProgram *p = L->p;
-	uint32_t runs = 0;
-	bool open = false;
-	for (uint32_t i = 0; i < p->ncode; i++) {
-		const BcInsn *c = &p->code[i];
-		uint32_t ops[3] = {c->a, c->b, c->c};
-		L->vary[i] = c->op == BC_PARAM && !uniform[c->a];
-		for (int k = 0; k < arity(c->op); k++) L->vary[i] |= L->vary[ops[k]];
-		L->last[i] = 0;
-		L->slot[i] = UINT32_MAX;
-		if (!L->vary[i]) continue;
-		if (is_call(p, c) || !open) runs++;
-		open = !is_call(p, c);
-		L->run[i] = runs - 1;
-		for (int k = 0; k < arity(c->op); k++)
-			if (L->vary[ops[k]] && L->run[ops[k]] != L->run[i] && L->last[ops[k]] != UINT32_MAX)
-				L->last[ops[k]] = L->run[i];
-	}
-	for (uint32_t k = 0; k < p->nout; k++) L->last[p->out_regs[k]] = UINT32_MAX;
-	/* slots: a value needs one from its run to its last reader's */
-	uint32_t n = 0, nfree = 0, *freed = xmalloc((p->ncode + 1) * sizeof *freed);
-	uint32_t *owner = xmalloc((p->ncode + 1) * sizeof *owner);
-	for (uint32_t r = 0; r < runs; r++) {
-		for (uint32_t s = 0; s < n; s++)   /* free the slots dead before run r */
-			if (owner[s] != UINT32_MAX && L->last[owner[s]] < r) {
-				freed[nfree++] = s;
-				owner[s] = UINT32_MAX;
-			}
-		for (uint32_t i = 0; i < p->ncode; i++) {
-			if (!L->vary[i] || L->run[i] != r || L->last[i] <= r) continue;
-			L->slot[i] = nfree ? freed[--nfree] : n++;
-			owner[L->slot[i]] = i;
-		}
-	}
-	free(freed);
-	free(owner);
-	*nslots = n;
-	return runs;
-}
-
-static void emit_lanes(Emit *e, const BcProgram *p, const bool *uniform)
-{
-	gcc_jit_param *ps[3] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd,
-					     "sglsim_eval_lanes", 3, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
-	uint32_t N = p->ncode ? p->ncode : 1, nslots;
-	Lanes L = {.e = e, .p = p, .params = gcc_jit_param_as_rvalue(ps[1]), .out = gcc_jit_param_as_rvalue(ps[2])};
-	L.vary = xmalloc(N * sizeof *L.vary);
-	L.run = xmalloc(N * sizeof *L.run);
-	L.last = xmalloc(N * sizeof *L.last);
-	L.slot = xmalloc(N * sizeof *L.slot);
-	L.reg = xmalloc(N * sizeof *L.reg);
-	uint32_t runs = lanes_plan(&L, uniform, &nslots);
-	gcc_jit_type *lane_t = gcc_jit_context_new_array_type(e->ctx, NULL, e->dbl, JIT_LANES);
-	L.slots = xmalloc((nslots + 1) * sizeof *L.slots);
-	for (uint32_t s = 0; s < nslots; s++) {
-		char name[16];
-		snprintf(name, sizeof name, "s%u", s);
-		L.slots[s] = gcc_jit_function_new_local(e->fn, NULL, lane_t, name);
-	}
-	/* uniform values, once */
-	for (uint32_t k = 0; k < p->ncode; k++) {
-		char name[16];
-		snprintf(name, sizeof name, "%c%u", L.vary[k] ? 'v' : 'u', k);
-		L.reg[k] = gcc_jit_function_new_local(e->fn, NULL, e->dbl, name);
-		if (!L.vary[k]) emit_insn(e, &p->code[k], L.reg, k, L.params);
-	}
-	/* for (i = 0; i < n; i += JIT_LANES) */
-	L.i = gcc_jit_function_new_local(e->fn, NULL, e->lng, "i");
-	L.j = gcc_jit_function_new_local(e->fn, NULL, e->lng, "j");
-	gcc_jit_block_add_assignment(e->bb, NULL, L.i, long_const(e, 0));
-	gcc_jit_block *cond = gcc_jit_function_new_block(e->fn, "points");
-	gcc_jit_block *body = gcc_jit_function_new_block(e->fn, NULL);
-	gcc_jit_block *done = gcc_jit_function_new_block(e->fn, "done");
-	gcc_jit_block_end_with_jump(e->bb, NULL, cond);
-	gcc_jit_block_end_with_conditional(cond, NULL,
-		cmp(e, GCC_JIT_COMPARISON_LT, rv(L.i), gcc_jit_param_as_rvalue(ps[0])), body, done);
-	e->bb = body;
-	uint32_t k = 0;
-	for (uint32_t r = 0; r < runs; r++) {
-		Loop l;
-		loop_begin(e, &l, long_const(e, JIT_LANES));
-		L.j = l.i;
-		for (; k < p->ncode && (!L.vary[k] || L.run[k] == r); k++) {
-			if (!L.vary[k]) continue;
-			const BcInsn *c = &p->code[k];
-			int n = arity(c->op);
-			gcc_jit_rvalue *param = c->op != BC_PARAM ? NULL : rv(lane_cell(&L, L.params, p->nparams, c->a));
-			emit_op(e, c, L.reg[k], n > 0 ? lane_value(&L, c->a, r) : NULL,
-				n > 1 ? lane_value(&L, c->b, r) : NULL, n > 2 ? lane_value(&L, c->c, r) : NULL, param);
-			if (L.slot[k] != UINT32_MAX)
-				gcc_jit_block_add_assignment(e->bb, NULL,
-					gcc_jit_context_new_array_access(e->ctx, NULL, rv(L.slots[L.slot[k]]), rv(L.j)),
-					rv(L.reg[k]));
-		}
-		loop_end(e, &l);
-	}
-	Loop l;
-	loop_begin(e, &l, long_const(e, JIT_LANES));
-	L.j = l.i;
-	for (uint32_t o = 0; o < p->nout; o++)
-		gcc_jit_block_add_assignment(e->bb, NULL, lane_cell(&L, L.out, p->nout, o),
-					     lane_value(&L, p->out_regs[o], UINT32_MAX));
-	loop_end(e, &l);
-	gcc_jit_block_add_assignment_op(e->bb, NULL, L.i, GCC_JIT_BINARY_OP_PLUS, long_const(e, JIT_LANES));
-	gcc_jit_block_end_with_jump(e->bb, NULL, cond);
-	gcc_jit_block_end_with_void_return(done, NULL);
-	free(L.vary);
-	free(L.run);
-	free(L.last);
-	free(L.slot);
-	free(L.reg);
-	free(L.slots);
-}
 
 /* An exported, initialized constant global of an integer type. */
 static void emit_const_global(Emit *e, enum gcc_jit_types t, const char *name, long value)
@@ -758,11 +278,11 @@ static gcc_jit_context *build(const BcProgram *p, const Meta *meta, uint64_t key
 	gcc_jit_context_add_driver_option(ctx, "-lm"); /* pow, log, exp, ... */
 
 	Emit e;
-	emit_init(&e, ctx);
-	gcc_jit_function *kernel = emit_kernel(&e, p);
-	emit_scalar(&e, kernel, p->nout);
-	emit_batch(&e, kernel, p->nparams, p->nout);
-	if (uniform) emit_lanes(&e, p, uniform);
+	je_init(&e, ctx);
+	gcc_jit_function *kernel = je_kernel(&e, p);
+	je_scalar(&e, kernel, p->nout);
+	je_batch(&e, kernel, p->nparams, p->nout);
+	if (uniform) je_lanes(&e, p, uniform);
 	if (!meta) {
 		emit_const_global(&e, GCC_JIT_TYPE_LONG, "sglsim_jit_key", (long)key);
 		return ctx;
