@@ -286,10 +286,14 @@ static void evaluate(const BcProgram *p, size_t n, const double *in, double *out
 	if (jit && !strcmp(jit, "auto")) want = n * (p->nout ? p->nout : 1) >= JIT_THRESHOLD;
 	if (want) {
 		char *why = NULL;
-		Jit *j = jit_compile(p, &why);
+		/* many points: the lanes evaluator too (all params vary) */
+		bool *vary = n >= 64 * JIT_LANES ? xmalloc((p->nparams + 1) * sizeof *vary) : NULL;
+		if (vary) memset(vary, 0, (p->nparams + 1) * sizeof *vary);
+		Jit *j = vary ? jit_compile_lanes(p, vary, &why) : jit_compile(p, &why);
+		free(vary);
 		if (j) {
 			if (n == 1) jit_scalar(j)(in, out);
-			else jit_batch(j)((long)n, in, out);
+			else jit_eval_rows(j, (long)n, in, out);
 			jit_free(j);
 			*used_jit = true;
 			return;

@@ -53,6 +53,10 @@ bool jit_cache_hit(const Jit *j);
 JitScalarFn jit_scalar(const Jit *j);
 JitBatchFn jit_batch(const Jit *j);
 JitBatchFn jit_lanes(const Jit *j);
+/* n points, row-major: the lanes evaluator for the first n - n % JIT_LANES
+ * when j has one, the batch evaluator for the rest.  With uniform params,
+ * the rows the lanes evaluator takes need them in their first row only. */
+void jit_eval_rows(const Jit *j, long n, const double *params, double *out);
 /* Unloads the code; NULL is ignored. */
 void jit_free(Jit *j);
 

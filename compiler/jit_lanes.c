@@ -19,7 +19,7 @@
  * computed once per call.
  *
  * The varying instructions are cut into runs at each libm call (a call
- * stops the vectorizer): one loop over the lanes per run, values used
+ * stops the vectorizer; ceil and floor are computed without one): one loop over the lanes per run, values used
  * within their run in locals, values used by a later run or output kept
  * in per-lane arrays ("slots", reused once dead). */
 typedef struct Lanes {
@@ -36,14 +36,43 @@ typedef struct Lanes {
 } Lanes;
 
 /* Instructions the vectorizer stops at: libm calls (pow other than the
- * squares) and, in libgccjit 12, ceil and floor (TOOLCHAIN.md). */
+ * squares).  ceil and floor are not among them: see lane_round. */
 static bool is_call(const BcProgram *p, const BcInsn *c)
 {
 	if (c->op == BC_POW) {
 		const BcInsn *y = &p->code[c->b];
 		return !(y->op == BC_CONST && (y->imm == 2 || y->imm == -2));
 	}
-	return c->op == BC_LOG || c->op == BC_EXP || c->op == BC_CEIL || c->op == BC_FLOOR;
+	return c->op == BC_LOG || c->op == BC_EXP;
+}
+
+/* A fresh local double (gccjit 12 wants a name; any will do). */
+static gcc_jit_lvalue *temp(Emit *e)
+{
+	return gcc_jit_function_new_local(e->fn, NULL, e->dbl, "t");
+}
+
+/* d = ceil(x) (up) or floor(x), without the builtin that libgccjit 12
+ * does not vectorize (TOOLCHAIN.md), and exactly:  for |x| < 2^52,
+ * t = (|x| + 2^52) - 2^52 is |x| rounded to an integer (the sum's ulp is
+ * 1; no -fassociative-math folds it away), so s = t with x's sign is an
+ * integer within 1/2 of x, and ceil(x) is s or s + 1 (floor: s or s - 1);
+ * a zero result takes x's sign, x * 0, as ceil(-0.5) = -0.  Larger |x|,
+ * infinities and NaN are their own ceil and floor. */
+static void lane_round(Emit *e, gcc_jit_lvalue *d, gcc_jit_rvalue *x, bool up)
+{
+	gcc_jit_rvalue *two52 = je_dbl(e, 4503599627370496.0), *zero = je_dbl(e, 0.0);
+	gcc_jit_rvalue *neg = je_cmp(e, GCC_JIT_COMPARISON_LT, x, zero);
+	gcc_jit_lvalue *a = temp(e), *t = temp(e), *s = temp(e), *r = temp(e), *z = temp(e);
+	je_choose(e, a, neg, gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_MINUS, e->dbl, x), x);
+	gcc_jit_block_add_assignment(e->bb, NULL, t, je_arith(e, GCC_JIT_BINARY_OP_MINUS,
+		je_arith(e, GCC_JIT_BINARY_OP_PLUS, je_rv(a), two52), two52));
+	je_choose(e, s, neg, gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_MINUS, e->dbl, je_rv(t)), je_rv(t));
+	je_choose(e, r, je_cmp(e, up ? GCC_JIT_COMPARISON_LT : GCC_JIT_COMPARISON_GT, je_rv(s), x),
+		  je_arith(e, up ? GCC_JIT_BINARY_OP_PLUS : GCC_JIT_BINARY_OP_MINUS, je_rv(s), je_dbl(e, 1.0)), je_rv(s));
+	je_choose(e, z, je_cmp(e, GCC_JIT_COMPARISON_EQ, je_rv(r), zero),
+		  je_arith(e, GCC_JIT_BINARY_OP_MULT, x, zero), je_rv(r));
+	je_choose(e, d, je_cmp(e, GCC_JIT_COMPARISON_LT, je_rv(a), two52), je_rv(z), x);
 }
 
 /* The value of instruction k for lane j inside run r. */
@@ -160,8 +189,11 @@ void je_lanes(Emit *e, const BcProgram *p, const bool *uniform)
 			const BcInsn *c = &p->code[k];
 			int n = bc_arity(c->op);
 			gcc_jit_rvalue *param = c->op != BC_PARAM ? NULL : je_rv(lane_cell(&L, L.params, p->nparams, c->a));
-			je_op(e, c, L.reg[k], n > 0 ? lane_value(&L, c->a, r) : NULL,
-				n > 1 ? lane_value(&L, c->b, r) : NULL, n > 2 ? lane_value(&L, c->c, r) : NULL, param);
+			if (c->op == BC_CEIL || c->op == BC_FLOOR)
+				lane_round(e, L.reg[k], lane_value(&L, c->a, r), c->op == BC_CEIL);
+			else
+				je_op(e, c, L.reg[k], n > 0 ? lane_value(&L, c->a, r) : NULL,
+				      n > 1 ? lane_value(&L, c->b, r) : NULL, n > 2 ? lane_value(&L, c->c, r) : NULL, param);
 			if (L.slot[k] != UINT32_MAX)
 				gcc_jit_block_add_assignment(e->bb, NULL,
 					gcc_jit_context_new_array_access(e->ctx, NULL, je_rv(L.slots[L.slot[k]]), je_rv(L.j)),

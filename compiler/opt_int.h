@@ -74,8 +74,7 @@ typedef struct OptProblem {
 	Dag g;
 	NodeId *roots;               /* nout: the simplified formulas */
 	BcProgram *bc;
-	Jit *jit;
-	JitBatchFn batch;            /* NULL: the bytecode interpreter */
+	Jit *jit;                    /* the full program's; NULL: the interpreter (or the split's) */
 	Stage st;
 	uint32_t nin, nout;
 	double *base;                /* nin inputs: fixed values */
@@ -147,7 +146,9 @@ typedef struct OptReply {
 
 /* opt_stage.c */
 void opt_stage_build(OptProblem *P);
-void opt_stage_jit(OptProblem *P);
+/* Compiles the split's programs; false (with *why) when there is no split
+ * or the JIT failed, and then there is no split any more. */
+bool opt_stage_jit(OptProblem *P, char **why);
 void opt_stage_free(OptProblem *P);
 /* Inputs scratch per point (doubles) for opt_eval_points. */
 size_t opt_eval_scratch(const OptProblem *P);

@@ -139,26 +139,27 @@ void opt_stage_build(OptProblem *P)
 	}
 }
 
-void opt_stage_jit(OptProblem *P)
+bool opt_stage_jit(OptProblem *P, char **why)
 {
-	if (!P->st.inner) return;
-	char *why = NULL;
-	P->st.jo = jit_compile(P->st.outer, &why);
-	free(why);
-	why = NULL;
+	*why = NULL;
+	if (!P->st.inner) return false;
+	P->st.jo = jit_compile(P->st.outer, why);
+	if (!P->st.jo) {
+		opt_stage_free(P);
+		return false;
+	}
 	/* the inner program's inputs are the same for a whole block except
 	   the inner params: the lanes evaluator reads the rest from row 0 */
 	bool *uniform = xmalloc((P->st.inner->nparams + 1) * sizeof *uniform);
 	for (uint32_t k = 0; k < P->st.inner->nparams; k++) uniform[k] = true;
 	for (int j = P->st.split; j < P->np; j++) uniform[P->p[j].in] = false;
-	P->st.ji = jit_compile_lanes(P->st.inner, uniform, &why);
+	P->st.ji = jit_compile_lanes(P->st.inner, uniform, why);
 	free(uniform);
-	free(why);
-	if (!P->st.jo || !P->st.ji) {   /* the interpreter gives the same bits */
-		jit_free(P->st.jo);
-		jit_free(P->st.ji);
-		P->st.jo = P->st.ji = NULL;
+	if (!P->st.ji) {   /* the caller compiles the full program instead */
+		opt_stage_free(P);
+		return false;
 	}
+	return true;
 }
 
 void opt_stage_free(OptProblem *P)
@@ -179,7 +180,7 @@ void opt_eval_points(const OptProblem *P, uint64_t first, size_t n, double *in, 
 {
 	if (!P->st.inner) {
 		for (size_t i = 0; i < n; i++) opt_inputs(P, first + i, in + i * P->nin);
-		if (P->batch) P->batch((long)n, in, out);
+		if (P->jit) jit_eval_rows(P->jit, (long)n, in, out);
 		else bc_eval_block(P->bc, n, in, out);
 		return;
 	}
@@ -207,10 +208,8 @@ void opt_eval_points(const OptProblem *P, uint64_t first, size_t n, double *in, 
 				x /= P->p[j].ndom;
 			}
 		}
-		double *o = out + done * P->nout;
-		if (lanes) jit_lanes(st->ji)((long)lanes, in, o);
-		if (st->ji) jit_batch(st->ji)((long)(m - lanes), in + lanes * w, o + lanes * P->nout);
-		else bc_eval_block(st->inner, m, in, o);
+		if (st->ji) jit_eval_rows(st->ji, (long)m, in, out + done * P->nout);
+		else bc_eval_block(st->inner, m, in, out + done * P->nout);
 		done += m;
 	}
 }

@@ -473,18 +473,24 @@ static bool compile(OptProblem *P, Build *b)
 	bool want = !strcmp(mode, "always") || (!strcmp(mode, "auto") && P->npoints >= 100000);
 	if (P->method != OM_NLOPT && !P->uses_sim) opt_stage_build(P);
 	if (want) {
+		/* the split's two programs when there is one (the full program is
+		   then not evaluated on the grid), else the full program */
 		char *why = NULL;
-		P->jit = jit_compile(P->bc, &why);
-		if (P->jit) {
-			P->batch = jit_batch(P->jit);
-			opt_stage_jit(P);
-		} else if (!strcmp(mode, "always")) {
+		if (!opt_stage_jit(P, &why)) {
+			bool *uniform = xmalloc((P->bc->nparams + 1) * sizeof *uniform);
+			memset(uniform, 0, (P->bc->nparams + 1) * sizeof *uniform);
+			free(why);
+			P->jit = jit_compile_lanes(P->bc, uniform, &why);
+			free(uniform);
+		}
+		bool failed = !P->jit && !P->st.ji;
+		if (failed && !strcmp(mode, "always")) {
 			diag_error(P->s->d, P->stmt->nspan, "--jit always: %s", why ? why : "the JIT failed");
 			free(why);
 			return false;
-		} else {
-			fprintf(stderr, "sglsim: note: the JIT is off (%s); evaluating with the interpreter\n", why ? why : "unknown");
 		}
+		if (failed)
+			fprintf(stderr, "sglsim: note: the JIT is off (%s); evaluating with the interpreter\n", why ? why : "unknown");
 		free(why);
 	}
 	return true;
@@ -596,7 +602,7 @@ bool optimize_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 		double dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 		fprintf(stderr, "sglsim: search: %" PRIu64 " points in %.3f s (%.3g points/s), %d thread%s, %s, %u outputs\n",
 			P.evaluated, dt, (double)P.evaluated / dt, P.jobs, P.jobs == 1 ? "" : "s",
-			P.batch ? "JIT" : "interpreter", P.nout);
+			P.jit || P.st.ji ? "JIT" : "interpreter", P.nout);
 		if (P.st.inner)
 			fprintf(stderr, "sglsim: program: %u instructions; hoisted: %u per block of %" PRIu64 " points, %u per point\n",
 				P.bc->ncode, P.st.outer->ncode, P.st.block, P.st.inner->ncode);

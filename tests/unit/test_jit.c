@@ -286,6 +286,91 @@ Test(jit, no_fused_multiply_add)
 	remove_dir(dir);
 }
 
+/* The lanes evaluator over random programs: random params flagged
+ * uniform are read from the first row only (the other rows hold garbage
+ * there), so the reference is the interpreter on rows whose uniform params
+ * are the first row's.  Several calls per program, each n a multiple of
+ * JIT_LANES. */
+Test(jit, lanes_are_bit_identical_to_the_interpreter, .timeout = 60)
+{
+	NEED_JIT();
+	char *dir = temp_dir();
+	setenv("SGLSIM_CACHE_DIR", dir, 1);
+	Rng r = {0x1a9e51a9e5ull};
+	for (int id = 0; id < 16; id++) {
+		Dag g;
+		dag_init(&g);
+		BcProgram *p = random_program(&g, &r, 1 + below(&r, 6), 20 + below(&r, 120));
+		size_t np = p->nparams, no = p->nout;
+		bool uniform[8];
+		for (size_t k = 0; k < np; k++) uniform[k] = below(&r, 2);
+		char *why = NULL;
+		Jit *j = jit_compile_lanes(p, uniform, &why);
+		cr_assert(j && jit_lanes(j), "jit_compile_lanes failed: %s", why ? why : "(no reason)");
+		for (int call = 0; call < 4; call++) {
+			size_t n = JIT_LANES * (1 + below(&r, 40));
+			double *in = malloc(n * np * sizeof *in), *fixed = malloc(n * np * sizeof *fixed);
+			double *ref = malloc((n * no + 1) * sizeof *ref), *got = malloc((n * no + 1) * sizeof *got);
+			for (size_t i = 0; i < n * np; i++) in[i] = fixed[i] = rnd_value(&r, true);
+			for (size_t i = 1; i < n; i++)
+				for (size_t k = 0; k < np; k++)
+					if (uniform[k]) fixed[i * np + k] = fixed[k];
+			bc_eval_block(p, n, fixed, ref);
+			jit_lanes(j)((long)n, in, got);
+			for (size_t i = 0; i < n * no; i++)
+				if (!same_bits(ref[i], got[i]))
+					cr_assert_fail("program %d call %d point %zu output %zu: eval %a, lanes %a",
+						       id, call, i / no, i % no, ref[i], got[i]);
+			free(in);
+			free(fixed);
+			free(ref);
+			free(got);
+		}
+		jit_free(j);
+		bc_free(p);
+		dag_free(&g);
+	}
+	remove_dir(dir);
+}
+
+/* The lanes compute ceil and floor arithmetically (jit_lanes.c): every
+ * boundary of that method against libm's bits. */
+Test(jit, lanes_ceil_and_floor_match_libm)
+{
+	NEED_JIT();
+	char *dir = temp_dir();
+	setenv("SGLSIM_CACHE_DIR", dir, 1);
+	const double two52 = 4503599627370496.0;
+	const double edge[] = {
+		0.0, -0.0, 0.5, -0.5, 0.49999999999999994, -0.49999999999999994, 1.0, -1.0, 1.5, -1.5,
+		2.5, -2.5, 0.7, -0.7, 1e-300, -1e-300, 5e-324, -5e-324, two52, -two52, two52 - 0.5,
+		-(two52 - 0.5), two52 - 1, -(two52 - 1), two52 + 1, -(two52 + 1), 2 * two52, -2 * two52,
+		two52 / 2 + 0.5, -(two52 / 2 + 0.5), 1e300, -1e300, INFINITY, -INFINITY, NAN,
+	};
+	enum { NE = sizeof edge / sizeof *edge, N = 8 * JIT_LANES * 16 };
+	Dag g;
+	dag_init(&g);
+	NodeId x = dag_param(&g, dag_add_param(&g, "x", dim_none));
+	NodeId roots[2] = {dag_op1(&g, DOP_CEIL, x), dag_op1(&g, DOP_FLOOR, x)};
+	BcProgram *p = bc_compile(&g, roots, 2);
+	bool uniform[1] = {false};
+	Jit *j = jit_compile_lanes(p, uniform, NULL);
+	cr_assert(j && jit_lanes(j));
+	Rng r = {0xce11f1002ull};
+	double in[N], out[2 * N];
+	for (size_t i = 0; i < N; i++)
+		in[i] = i < NE ? edge[i] : (below(&r, 2) ? -1 : 1) * (double)below(&r, 1000) / 8.0 + rnd_value(&r, false) * (i % 2);
+	jit_lanes(j)(N, in, out);
+	for (size_t i = 0; i < N; i++) {
+		cr_expect(same_bits(out[2 * i], ceil(in[i])), "ceil(%a): lanes %a, libm %a", in[i], out[2 * i], ceil(in[i]));
+		cr_expect(same_bits(out[2 * i + 1], floor(in[i])), "floor(%a): lanes %a, libm %a", in[i], out[2 * i + 1], floor(in[i]));
+	}
+	jit_free(j);
+	bc_free(p);
+	dag_free(&g);
+	remove_dir(dir);
+}
+
 /* Constants of every special kind, and a program without outputs. */
 Test(jit, constants_and_empty_programs)
 {
