@@ -2,16 +2,22 @@
  *
  *   sglsim check FILE...      parse and check
  *   sglsim run FILE...        check, then execute the statements
+ *   sglsim optimize FILE...   run, searching with each optimize statement
  *   sglsim expr FILE EXPR...  print the simplified formula (or derivative)
  *   sglsim eval FILE EXPR...  evaluate at a point or at every CSV row
+ *   sglsim graph FILE EXPR... -o OUT   draw formulas
+ *   sglsim compile FILE [EXPR...] -o LIB.so   native library (C ABI)
  *   sglsim calibrate --gpu G TABLE.csv...  fit G's kernel efficiencies to timings
  *   sglsim doc TABLE          print a reference table (fields, units, ...)
  *
  * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
- * --version.  FILE may be "-" for standard input.  Exit status: 0 ok,
- * 1 errors in the input, 2 usage errors.
+ * --version; each command's --help and doc/sglsim.1 list the rest.  FILE
+ * may be "-" for standard input.  Exit status: 0 ok, 1 errors in the
+ * input, 2 usage errors, 130 interrupted (Ctrl-C; what was written is
+ * marked partial).
  */
 #include "config.h"
+#include "runtime/interrupt.h"
 #include "calibrate.h"
 #include "commands.h"
 #include "opt_mpi.h"
@@ -44,7 +50,7 @@ static const char *usage_main =
 	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
 	"\n"
 	"Run 'sglsim COMMAND --help' for a command's options.\n"
-	"Exit status: 0 ok, 1 errors in the input, 2 usage error.\n";
+	"Exit status: 0 ok, 1 errors in the input, 2 usage error, 130 interrupted.\n";
 
 static const char *usage_check =
 	"usage: sglsim check [-D NAME=VALUE]... [--dump-ast] FILE...\n"
@@ -447,6 +453,7 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	if (usage == usage_graph) return cmd_graph(&o, &go);
 	*op = o;
 	if (usage == usage_check) return driver_check(&o);
+	interrupt_catch();   /* Ctrl-C stops simulations and searches cleanly */
 	if (!oo.mpi) return driver_run(&o);
 	/* --mpi: every rank runs the file; only rank 0 speaks and writes */
 	const char *why;
@@ -471,6 +478,10 @@ int main(int argc, char **argv)
 	o.binds = calloc((size_t)argc, sizeof *o.binds);
 	if (!o.files || !o.binds) return 2;
 	int status = cli(argc, argv, &o);
+	if (interrupted()) {
+		fputs("sglsim: interrupted: what was written is partial (marked so)\n", stderr);
+		status = 130;   /* 128 + SIGINT, as a shell reports it */
+	}
 	for (int i = 0; i < argc; i++) free((char *)o.binds[i].name);
 	free(o.files);
 	free(o.binds);

@@ -31,6 +31,7 @@
 #include "front.h"
 #include "lower.h"
 #include "opt_int.h"
+#include "runtime/interrupt.h"
 #include "relax.h"
 #include "simplify.h"
 #include "runtime/heapstr.h"
@@ -388,7 +389,7 @@ static void *scan_thread(void *arg)
 	const OptProblem *P = sc->P;
 	for (;;) {
 		uint64_t first = atomic_fetch_add(&sc->next, CHUNK);
-		if (first >= P->npoints) break;
+		if (first >= P->npoints || interrupted()) break;
 		size_t n = P->npoints - first < CHUNK ? (size_t)(P->npoints - first) : CHUNK;
 		opt_eval_points(P, first, n, w->in, w->out);
 		for (size_t i = 0; i < n; i++) offer(w, first + i, w->out + i * P->nout, false);
@@ -452,6 +453,7 @@ static void scan(OptProblem *P, bool ranges_only, const double *lo, const double
 	scan_thread(&w[0]);
 	for (int t = 1; t < nt; t++) pthread_join(th[t], NULL);
 	if (bar) progress_end();
+	P->interrupted |= interrupted();
 	for (int t = 0; t < nt; t++) {
 		if (!ranges_only) {
 			P->evaluated += w[t].evaluated;
@@ -507,9 +509,15 @@ static void search_simulated(OptProblem *P, Pool *pool)
 	bool *ok = xmalloc((nc + 1) * sizeof *ok);
 	char **why = xmalloc((nc + 1) * sizeof *why);
 	opt_simulate_many(P, cand, nc, fig, ok, why);
+	P->interrupted = interrupted();
 	double *lo = xmalloc(((size_t)P->nobj + 1) * sizeof *lo), *hi = xmalloc(((size_t)P->nobj + 1) * sizeof *hi);
 	for (int j = 0; j < P->nobj; j++) lo[j] = hi[j] = NAN;
 	for (size_t i = 0; i < nc; i++) {
+		if (!ok[i] && !why[i] && P->interrupted) {   /* Ctrl-C came first */
+			for (uint32_t o = 0; o < P->nout; o++) out[i * P->nout + o] = NAN;
+			P->unsimulated++;
+			continue;
+		}
 		P->simulated++;
 		if (!ok[i]) {
 			for (uint32_t o = 0; o < P->nout; o++) out[i * P->nout + o] = NAN;
@@ -844,9 +852,10 @@ bool opt_search(OptProblem *P, OptResult *res)
 			r->simulated = true;
 			r->verified = i < k;
 		}
-	} else if (k) {
+	} else if (k && !P->interrupted && !interrupted()) {
 		verify_rows(P, res->rows, k);
 	}
+	P->interrupted |= interrupted();
 	return true;
 }
 

@@ -98,6 +98,8 @@ typedef struct OptProblem {
 	int jobs;
 	/* counts */
 	uint64_t evaluated, feasible, undefined, simulated, sim_failed;
+	bool interrupted;            /* Ctrl-C: the counts and results cover what was done */
+	uint64_t unsimulated;        /* candidates left unsimulated by the interrupt */
 	uint64_t first_undefined;    /* a point whose objective is NaN */
 	char *sim_error;             /* the first failed simulation's reason */
 	uint64_t sim_error_point;

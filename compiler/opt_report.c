@@ -127,6 +127,11 @@ void opt_report_table(FILE *out, const OptProblem *P, const OptResult *res)
 	for (int i = 0; i < P->ncon; i++)
 		if (P->con[i].cut)
 			fprintf(out, "  %-40s cut %" PRIu64 " point%s\n", P->con[i].text, P->con[i].cut, P->con[i].cut == 1 ? "" : "s");
+	if (P->interrupted) {
+		fprintf(out, "  partial: interrupted (Ctrl-C) after %" PRIu64 " of %" PRIu64 " points", P->evaluated, P->npoints);
+		if (P->unsimulated) fprintf(out, ", %" PRIu64 " left unsimulated", P->unsimulated);
+		fputs("; what follows covers those points only\n", out);
+	}
 	if (P->undefined) {
 		fprintf(out, "  note: %" PRIu64 " feasible point%s gave an undefined objective (NaN) and %s not ranked; the first: ",
 			P->undefined, P->undefined == 1 ? "" : "s", P->undefined == 1 ? "was" : "were");
@@ -292,8 +297,10 @@ void *opt_report_json(const OptProblem *P, const OptResult *res)
 	json_object_set_new(n, "undefined", report_count(P->undefined));
 	json_object_set_new(n, "simulated", report_count(P->simulated));
 	json_object_set_new(n, "simulation_failures", report_count(P->sim_failed));
+	json_object_set_new(n, "unsimulated", report_count(P->unsimulated));
 	json_object_set_new(n, "chosen", report_count(res->nrows));
 	json_object_set_new(o, "counts", n);
+	json_object_set_new(o, "partial", json_boolean(P->interrupted));
 	if (res->relaxed) {
 		json_t *r = json_object(), *x = json_object();
 		json_object_set_new(r, "algorithm", report_str(P->algorithm));
@@ -385,6 +392,10 @@ static void csv_row(void *ud, const OptProblem *P, uint64_t idx, const double *o
 
 bool opt_report_csv(OptProblem *P, const OptResult *res, const char *path)
 {
+	if (P->interrupted) {   /* a partial search has no list of every point */
+		fprintf(stderr, "sglsim: note: --csv '%s' not written: the search was interrupted\n", path);
+		return true;
+	}
 	FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "sglsim: error: cannot write the --csv file '%s': %s\n", path, strerror(errno));
@@ -485,6 +496,10 @@ static size_t clip_outliers(const OptProblem *P, PlotData *d)
 
 bool opt_report_plot(OptProblem *P, const OptResult *res, const char *path)
 {
+	if (P->interrupted) {
+		fprintf(stderr, "sglsim: note: --plot '%s' not drawn: the search was interrupted\n", path);
+		return true;
+	}
 	if (P->nobj < 2) {
 		fprintf(stderr, "sglsim: error: --plot draws a front of two or more objectives; this statement has one\n");
 		return false;

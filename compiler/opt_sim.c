@@ -25,6 +25,7 @@
 #include "opt_int.h"
 #include "opt_mpi.h"
 #include "runtime/heapstr.h"
+#include "runtime/interrupt.h"
 #include "simulate.h"
 
 const char *const opt_fig_names[OPT_NFIG] = {
@@ -87,7 +88,10 @@ bool opt_simulate(OptProblem *P, uint64_t idx, double *fig, char **why)
 	}
 	SimResult r;
 	bool ok = simulate_quiet(s, P->dname, P->wname, P->stmt->nspan, &r, why);
-	if (ok) {
+	if (ok && r.interrupted) {   /* cut short: not the point's figures; no reason = not simulated */
+		sim_result_free(&r);
+		ok = false;
+	} else if (ok) {
 		opt_figures(&r, fig);
 		sim_result_free(&r);
 	}
@@ -166,7 +170,7 @@ static void progress_line(const OptProblem *P, size_t done, size_t n)
 
 static void serial(OptProblem *P, const uint64_t *idx, size_t n, double *fig, bool *ok, char **why)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !interrupted(); i++) {
 		why[i] = NULL;
 		ok[i] = opt_simulate(P, idx[i], fig + i * OPT_NFIG, &why[i]);
 		progress_line(P, i + 1, n);
@@ -232,7 +236,14 @@ void opt_simulate_many(OptProblem *P, const uint64_t *idx, size_t n, double *fig
 		uint64_t pos = next++;
 		k[i].busy = full_write(k[i].cmd, &pos, sizeof pos);
 	}
+	bool forwarded = false;
 	while (done < n) {
+		/* Ctrl-C: the workers cut their simulations short too (a terminal
+		   signals them itself; `kill` names only this process) */
+		if (interrupted() && !forwarded) {
+			for (int i = 0; i < started; i++) kill(k[i].pid, SIGINT);
+			forwarded = true;
+		}
 		int busy = 0;
 		for (int i = 0; i < started; i++) {
 			pf[i] = (struct pollfd){.fd = k[i].busy ? k[i].res : -1, .events = POLLIN};
@@ -259,11 +270,11 @@ void opt_simulate_many(OptProblem *P, const uint64_t *idx, size_t n, double *fig
 			ok[r.pos] = r.ok;
 			memcpy(fig + r.pos * OPT_NFIG, r.fig, sizeof r.fig);
 			why[r.pos] = r.ok ? (free(msg), NULL) : msg;
-			if (!r.ok && !why[r.pos]) why[r.pos] = heap_strdup("the simulation failed");
+			if (!r.ok && !why[r.pos] && !interrupted()) why[r.pos] = heap_strdup("the simulation failed");
 			done++;
 			progress_line(P, done, n);
 			k[i].busy = false;
-			if (next < n) {
+			if (next < n && !interrupted()) {
 				uint64_t pos = next++;
 				k[i].busy = full_write(k[i].cmd, &pos, sizeof pos);
 			}
@@ -279,7 +290,7 @@ void opt_simulate_many(OptProblem *P, const uint64_t *idx, size_t n, double *fig
 	signal(SIGPIPE, old);
 	if (P->o && P->o->progress && isatty(2) && n >= 4) fputs("\r\033[K", stderr);
 	/* points a dead worker left: here, in this process */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !interrupted(); i++)
 		if (!ok[i] && !why[i]) ok[i] = opt_simulate(P, idx[i], fig + i * OPT_NFIG, &why[i]);
 	free(pf);
 	free(k);

@@ -279,15 +279,33 @@ char *numbered_path(const char *path, int n)
 	return out;
 }
 
-static FILE *open_out(Sema *s, Span at, const char *path, int n, const char *what)
+/* An output file (`-`: standard output); *name gets its name (heap). */
+static FILE *open_out(Sema *s, Span at, const char *path, int n, const char *what, char **name)
 {
+	*name = NULL;
 	if (!path) return NULL;
 	if (!strcmp(path, "-")) return stdout;
 	char *p = numbered_path(path, n);
 	FILE *f = fopen(p, "w");
 	if (!f) diag_error(s->d, at, "cannot write the %s file '%s': %s", what, p, strerror(errno));
-	free(p);
+	if (f) *name = p;
+	else free(p);
 	return f;
+}
+
+/* Closes what open_out opened; false, with an error at `at`, when some
+ * write failed (a full disk, a quota). */
+static bool close_out(Sema *s, Span at, FILE *f, char *name, const char *what)
+{
+	if (!f) return true;
+	errno = 0;
+	bool ok = fflush(f) == 0 && !ferror(f);
+	int e = errno;
+	if (f != stdout && fclose(f) != 0 && ok) ok = false, e = errno;
+	if (!ok) diag_error(s->d, at, "writing the %s file '%s' failed: %s", what, name ? name : "-",
+			    e ? strerror(e) : "write error");
+	free(name);
+	return ok;
 }
 
 /* ---------------------------------------------------------------- statement */
@@ -428,8 +446,9 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 			   .model = ctx[REC_model].rec->name, .gpu = ctx[REC_gpu].rec->name, .seed = seed};
 	Obs obs = {.sp = &sp, .progress = o && o->progress && isatty(2)};
 	int idx = ss->simulated++;
-	obs.csv = open_out(s, stmt->span, o ? o->csv : NULL, idx, "--csv");
-	FILE *tf = open_out(s, stmt->span, o ? o->trace : NULL, idx, "--trace");
+	char *csv_name, *trace_name;
+	obs.csv = open_out(s, stmt->span, o ? o->csv : NULL, idx, "--csv", &csv_name);
+	FILE *tf = open_out(s, stmt->span, o ? o->trace : NULL, idx, "--trace", &trace_name);
 	if (obs.csv) report_csv_header(obs.csv);
 	if (tf) {
 		trace_writer_open(&obs.tw, tf, &meta, sp.pool.replicas + (sp.disaggregated ? sp.decode.replicas : 0));
@@ -440,11 +459,9 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	char *err = NULL;
 	ok = sim_run(&sp, &u.src.rs, &res, &err);
 	if (obs.progress && obs.steps >= 0x10000) fputs("\r\033[K", stderr);
-	if (obs.csv && obs.csv != stdout) fclose(obs.csv);
-	if (tf) {
-		trace_writer_close(&obs.tw);
-		if (tf != stdout) fclose(tf);
-	}
+	bool written = close_out(s, stmt->span, obs.csv, csv_name, "--csv");
+	if (tf) trace_writer_close(&obs.tw);
+	written &= close_out(s, stmt->span, tf, trace_name, "--trace");
 	sim_setup_free(&u);
 	if (!ok) {
 		run_failed(s, stmt->span, err);
@@ -461,7 +478,7 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	}
 	report_table(out, &meta, &res);
 	keep(ss, &meta, &res);
-	return true;
+	return written;   /* the table is shown even when a file could not be written */
 }
 
 /* ---------------------------------------------------------------- quiet runs */

@@ -7,6 +7,7 @@
  * rules are in sema_expr.c, record rules in sema_record.c, statements in
  * sema_stmt.c.
  */
+#include "runtime/interrupt.h"
 #include "config.h"
 #include "sema_int.h"
 #include "parse.h"
@@ -285,7 +286,7 @@ bool sema_run(Sema *s, FILE *out, const SemaHooks *hooks)
 {
 	Module *m = s->prog->root;
 	bool ok = true;
-	for (AstNode *it = m->root->kids; it; it = it->next)
+	for (AstNode *it = m->root->kids; it && !interrupted(); it = it->next)   /* Ctrl-C: no more */
 		if (!it->aux && it->kind != AST_IMPORT)
 			ok &= stmt_run(s, m, it, out, hooks);
 	return ok;

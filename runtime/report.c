@@ -274,6 +274,7 @@ static json_t *run_json(const ReportMeta *m, const SimResult *r)
 	put(o, "gpu", report_str(m->gpu));
 	put(o, "seed", jseed(m->seed));
 	put(o, "partial", json_boolean(r->partial));
+	put(o, "interrupted", json_boolean(r->interrupted));
 	put(o, "requests", requests_json(r));
 	put(o, "ttft", summary_json(&r->ttft));
 	put(o, "tpot", summary_json(&r->tpot));
@@ -527,7 +528,8 @@ void report_table(FILE *out, const ReportMeta *m, const SimResult *r)
 	if (r->routed_by_balance + r->routed_by_cache + r->routed_by_load)
 		line(out, "%-13scache-aware: %" PRIu64 " by prefix match, %" PRIu64 " by load, %" PRIu64
 		     " rebalanced", "router", r->routed_by_cache, r->routed_by_load, r->routed_by_balance);
-	if (r->partial) put_line(out, "partial: stopped at the horizon");
+	if (r->interrupted) line(out, "partial: interrupted (Ctrl-C) at t = %.6g s", r->makespan);
+	else if (r->partial) put_line(out, "partial: stopped at the horizon");
 	if (m->nsens > 0 && m->sens) sensitivity_block(out, m);
 }
 

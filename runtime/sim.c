@@ -20,6 +20,7 @@
 #include "sim_int.h"
 #include <stdarg.h>
 #include "heapstr.h"
+#include "interrupt.h"
 
 void sim_push_u32(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
@@ -362,7 +363,8 @@ static bool handle(void *ud, const Event *e, EventQueue *q)
 	}
 	else if (e->kind == EV_STEP_DONE) step_done(s, e->target, q->now);
 	else if (e->kind == EV_TRANSFER_DONE) pd_link_event(s, e->target, e->data, q->now);
-	return s->err == NULL;
+	if (interrupted()) s->res->interrupted = true;   /* Ctrl-C: stop here, report so far */
+	return s->err == NULL && !s->res->interrupted;
 }
 
 /* ---------------------------------------------------------------- results */
@@ -412,7 +414,7 @@ static void summarise(Sim *s, double end)
 	r->cost_per_mtok = r->output_tokens > 0 ? r->cost / r->output_tokens * 1e6 : NAN;
 	r->energy = gpu_s * sp->idle_power + s->dyn_energy;
 	r->energy_per_token = r->output_tokens > 0 ? r->energy / r->output_tokens : NAN;
-	r->partial = s->in_system > 0 || s->have_next;
+	r->partial = s->in_system > 0 || s->have_next || r->interrupted;
 	r->nsens = s->nsens;
 	for (uint32_t k = 0; k < s->nsens; k++) {
 		r->d_ttft_mean[k] = r->ttft.n ? s->dsum_ttft[k] / (double)r->ttft.n : NAN;
@@ -479,7 +481,7 @@ bool sim_run(const SimSpec *spec, RequestSource *src, SimResult *out, char **err
 	pull(&s);
 	if (s.have_next) evq_push(&s.q, fmax(0, s.next.arrival), EV_ARRIVAL, FROM_SOURCE, 0);
 	evq_run(&s.q, spec->horizon, handle, &s);
-	double end = s.err ? s.q.now : (evq_size(&s.q) ? spec->horizon : out->makespan);
+	double end = s.err || out->interrupted ? s.q.now : (evq_size(&s.q) ? spec->horizon : out->makespan);
 	if (!s.err) summarise(&s, isfinite(end) ? end : s.q.now);
 	else free(out->links), out->links = NULL, out->nlinks = 0;
 	if (s.have_next) request_free(&s.next);

@@ -164,7 +164,8 @@ typedef struct Summary {
 } Summary;
 
 typedef struct SimResult {
-	bool partial;               /* stopped at the horizon with requests unfinished */
+	bool partial;               /* stopped at the horizon (or interrupted) with requests unfinished */
+	bool interrupted;           /* stopped by Ctrl-C (interrupt.h) */
 	uint64_t arrived, completed, retractions, events, iterations;
 	uint64_t rejected;          /* prompt + output larger than a worker's KV pool:
 				       dropped, as SGLang aborts them; not in the figures */
