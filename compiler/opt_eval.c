@@ -86,22 +86,31 @@ static double violation(const OptCon *c, const double *out)
 typedef struct Cuts {
 	uint64_t *n;
 	double *l, *r;     /* the sides of the closest violation per constraint */
+	uint64_t *nan;     /* of n: a side was NaN (undefined there) */
+	uint64_t *first;   /* the lowest such point (UINT64_MAX: none known) */
 } Cuts;
 
 static void cuts_init(Cuts *c, int ncon)
 {
 	c->n = calloc((size_t)ncon + 1, sizeof *c->n);
+	c->nan = calloc((size_t)ncon + 1, sizeof *c->nan);
 	c->l = xmalloc(((size_t)ncon + 1) * sizeof *c->l);
 	c->r = xmalloc(((size_t)ncon + 1) * sizeof *c->r);
-	if (!c->n) abort();
-	for (int i = 0; i < ncon; i++) c->l[i] = c->r[i] = NAN;
+	c->first = xmalloc(((size_t)ncon + 1) * sizeof *c->first);
+	if (!c->n || !c->nan) abort();
+	for (int i = 0; i < ncon; i++) {
+		c->l[i] = c->r[i] = NAN;
+		c->first[i] = UINT64_MAX;
+	}
 }
 
 static void cuts_free(Cuts *c)
 {
 	free(c->n);
+	free(c->nan);
 	free(c->l);
 	free(c->r);
+	free(c->first);
 }
 
 /* Whether violation (l, r) is closer to the bound than (kl, kr): a total
@@ -114,7 +123,7 @@ static bool closer(double l, double r, double kl, double kr)
 	return l != kl ? l < kl : r < kr;
 }
 
-static bool judge(const OptProblem *P, const double *out, bool analytic_only, Cuts *cuts)
+static bool judge(const OptProblem *P, uint64_t idx, const double *out, bool analytic_only, Cuts *cuts)
 {
 	bool ok = true;
 	for (int i = 0; i < P->ncon; i++) {
@@ -125,7 +134,10 @@ static bool judge(const OptProblem *P, const double *out, bool analytic_only, Cu
 		ok = false;
 		if (!cuts) return false;
 		cuts->n[i]++;
-		if (!isnan(out[c->out_l]) && !isnan(out[c->out_r]) &&
+		if (isnan(out[c->out_l]) || isnan(out[c->out_r])) {   /* undefined there: reported */
+			cuts->nan[i]++;
+			if (idx < cuts->first[i]) cuts->first[i] = idx;
+		} else if (
 		    closer(out[c->out_l], out[c->out_r], cuts->l[i], cuts->r[i])) {
 			cuts->l[i] = out[c->out_l];
 			cuts->r[i] = out[c->out_r];
@@ -139,6 +151,8 @@ static void cuts_merge(OptProblem *P, const Cuts *c)
 	for (int i = 0; i < P->ncon; i++) {
 		OptCon *k = &P->con[i];
 		k->cut += c->n[i];
+		k->undefined += c->nan[i];
+		if (c->first[i] < k->first_undefined) k->first_undefined = c->first[i];
 		if (c->n[i] && !isnan(c->l[i]) && closer(c->l[i], c->r[i], k->closest, k->closest_r)) {
 			k->closest = c->l[i];
 			k->closest_r = c->r[i];
@@ -148,7 +162,7 @@ static void cuts_merge(OptProblem *P, const Cuts *c)
 
 bool opt_meets(const OptProblem *P, const double *out)
 {
-	return judge(P, out, false, NULL);
+	return judge(P, UINT64_MAX, out, false, NULL);
 }
 
 /* As opt_meets, counting what each constraint cuts into P. */
@@ -156,7 +170,7 @@ static bool meets_counted(OptProblem *P, const double *out)
 {
 	Cuts c;
 	cuts_init(&c, P->ncon);
-	bool ok = judge(P, out, false, &c);
+	bool ok = judge(P, UINT64_MAX, out, false, &c);
 	cuts_merge(P, &c);
 	cuts_free(&c);
 	return ok;
@@ -302,7 +316,7 @@ static bool objectives(const OptProblem *P, const double *out, double *y)
 	bool ok = true;
 	for (int j = 0; j < P->nobj; j++) {
 		y[j] = P->obj[j].sense * out[P->obj[j].out];
-		ok &= !isnan(y[j]);
+		ok &= isfinite(y[j]);   /* NaN or an infinity: reported, never ranked */
 	}
 	return ok;
 }
@@ -348,7 +362,7 @@ static void offer(Worker *w, uint64_t idx, const double *out, bool analytic_only
 	const Scan *sc = w->sc;
 	const OptProblem *P = sc->P;
 	w->evaluated++;
-	if (!judge(P, out, analytic_only, sc->ranges_only ? NULL : &w->cuts)) return;
+	if (!judge(P, idx, out, analytic_only, sc->ranges_only ? NULL : &w->cuts)) return;
 	if (!objectives(P, out, w->y)) {
 		if (!w->undefined++) w->first_undefined = idx;
 		return;
@@ -496,7 +510,7 @@ static void search_simulated(OptProblem *P, Pool *pool)
 	for (uint64_t i = 0; i < P->npoints; i++) {
 		opt_inputs(P, i, in);
 		bc_eval(P->bc, in, out1);
-		if (!judge(P, out1, true, &w.cuts)) continue;
+		if (!judge(P, i, out1, true, &w.cuts)) continue;
 		if (nc == capc) {
 			capc = capc ? 2 * capc : 64;
 			cand = xrealloc(cand, capc * sizeof *cand);
@@ -534,7 +548,7 @@ static void search_simulated(OptProblem *P, Pool *pool)
 			if (P->fig_in[f] >= 0) in[P->fig_in[f]] = fig[i * OPT_NFIG + f];
 		bc_eval(P->bc, in, out + i * P->nout);
 		/* the ranges of the weighted sum, over the feasible points */
-		if (judge(P, out + i * P->nout, false, NULL) && objectives(P, out + i * P->nout, w.y))
+		if (judge(P, cand[i], out + i * P->nout, false, NULL) && objectives(P, out + i * P->nout, w.y))
 			for (int j = 0; j < P->nobj; j++) {
 				if (!(w.y[j] >= lo[j])) lo[j] = w.y[j];
 				if (!(w.y[j] <= hi[j])) hi[j] = w.y[j];
@@ -656,7 +670,7 @@ static uint64_t local_search(OptProblem *P, uint64_t idx, double best, int *step
 				opt_inputs(P, next, in);
 				bc_eval(P->bc, in, out);
 				P->evaluated++;
-				if (judge(P, out, false, NULL) && objectives(P, out, y) && y[P->primary] > best) {
+				if (judge(P, UINT64_MAX, out, false, NULL) && objectives(P, out, y) && y[P->primary] > best) {
 					idx = next;
 					best = y[P->primary];
 					moved = true;
@@ -878,7 +892,7 @@ uint64_t *opt_front_indices(OptProblem *P, const OptResult *res, size_t *n)
 		double *y = xmalloc(((size_t)P->nobj + 1) * sizeof *y);
 		for (size_t i = 0; i < P->nsim_pts; i++) {
 			const double *out = P->sim_out + i * P->nout;
-			if (judge(P, out, false, NULL) && objectives(P, out, y)) pool_add(&pool, P->nobj, P->sim_idx[i], y, 0);
+			if (judge(P, UINT64_MAX, out, false, NULL) && objectives(P, out, y)) pool_add(&pool, P->nobj, P->sim_idx[i], y, 0);
 		}
 		if (P->method == OM_NLOPT)
 			for (size_t i = 0; i < res->nrows; i++) {

@@ -46,6 +46,8 @@ typedef struct OptCon {
 	uint64_t cut;         /* points violating it */
 	double closest;       /* the left side nearest to the bound among them */
 	double closest_r;     /* the bound there */
+	uint64_t undefined;   /* of cut: a side was NaN there */
+	uint64_t first_undefined;   /* the first such point (UINT64_MAX: none) */
 } OptCon;
 
 /* The grid's program split for hoisting (opt_stage.c). */

@@ -124,16 +124,25 @@ void opt_report_table(FILE *out, const OptProblem *P, const OptResult *res)
 	else fprintf(out, ", %" PRIu64 " feasible", P->feasible);
 	if (P->uses_sim) fprintf(out, ", %" PRIu64 " simulated", P->simulated);
 	fputc('\n', out);
-	for (int i = 0; i < P->ncon; i++)
-		if (P->con[i].cut)
-			fprintf(out, "  %-40s cut %" PRIu64 " point%s\n", P->con[i].text, P->con[i].cut, P->con[i].cut == 1 ? "" : "s");
+	for (int i = 0; i < P->ncon; i++) {
+		const OptCon *c = &P->con[i];
+		if (c->cut) fprintf(out, "  %-40s cut %" PRIu64 " point%s\n", c->text, c->cut, c->cut == 1 ? "" : "s");
+		if (c->undefined) {   /* a formula undefined there: say where */
+			fprintf(out, "    note: %" PRIu64 " of them undefined (NaN) there", c->undefined);
+			if (c->first_undefined != UINT64_MAX) {
+				fputs("; the first: ", out);
+				point_text(out, P, c->first_undefined);
+			}
+			fputc('\n', out);
+		}
+	}
 	if (P->interrupted) {
 		fprintf(out, "  partial: interrupted (Ctrl-C) after %" PRIu64 " of %" PRIu64 " points", P->evaluated, P->npoints);
 		if (P->unsimulated) fprintf(out, ", %" PRIu64 " left unsimulated", P->unsimulated);
 		fputs("; what follows covers those points only\n", out);
 	}
 	if (P->undefined) {
-		fprintf(out, "  note: %" PRIu64 " feasible point%s gave an undefined objective (NaN) and %s not ranked; the first: ",
+		fprintf(out, "  note: %" PRIu64 " feasible point%s gave an undefined objective (NaN or infinite) and %s not ranked; the first: ",
 			P->undefined, P->undefined == 1 ? "" : "s", P->undefined == 1 ? "was" : "were");
 		point_text(out, P, P->first_undefined);
 		fputc('\n', out);
@@ -283,6 +292,7 @@ void *opt_report_json(const OptProblem *P, const OptResult *res)
 		json_object_set_new(e, "unit", unit_of(c->dim));
 		json_object_set_new(e, "simulated", json_boolean(c->sim));
 		json_object_set_new(e, "cut", report_count(c->cut));
+		json_object_set_new(e, "undefined", report_count(c->undefined));
 		if (c->cut && c->op) {
 			json_object_set_new(e, "closest", report_num(c->closest));
 			json_object_set_new(e, "closest_bound", report_num(c->closest_r));

@@ -131,7 +131,7 @@ static bool is_comparison(int op)
 static void add_constraint(Build *b, AstNode *k)
 {
 	OptProblem *P = b->P;
-	OptCon c = {.text = span_text(P->s, k->span), .closest = NAN, .closest_r = NAN};
+	OptCon c = {.text = span_text(P->s, k->span), .closest = NAN, .closest_r = NAN, .first_undefined = UINT64_MAX};
 	if (k->kind == AST_BINARY && is_comparison(k->op)) {
 		c.op = k->op;
 		c.lhs = span_text(P->s, k->a->span);

@@ -1,5 +1,6 @@
 /* schema.c -- the tables generated from schema.def (schema.h). */
 #include "config.h"
+#include <math.h>
 #include "schema.h"
 #include "suggest.h"
 
@@ -49,8 +50,10 @@ bool schema_in_range(FieldRange r, double x)
 {
 	switch (r) {
 	case FR_ANY: return true;
-	case FR_POS_INT: return x >= 1 && x == (double)(long long)x;
-	case FR_NONNEG_INT: return x >= 0 && x == (double)(long long)x;
+	/* whole numbers up to 2^53 (exact doubles; the cast of a larger x
+	   would overflow) */
+	case FR_POS_INT: return x >= 1 && x <= 9007199254740992.0 && x == floor(x);
+	case FR_NONNEG_INT: return x >= 0 && x <= 9007199254740992.0 && x == floor(x);
 	case FR_POS: return x > 0;
 	case FR_NONNEG: return x >= 0;
 	case FR_FRACTION: return x > 0 && x <= 1;

@@ -6,6 +6,7 @@
  * driver gives (compiler/simulate.c, compiler/optimize.c, graph.c).
  */
 #include "config.h"
+#include <math.h>
 #include "sema_int.h"
 
 #include <string.h>
@@ -135,8 +136,8 @@ static void check_optimize(Sema *s, Module *m, AstNode *it)
 			if (strcmp(c->name, "simulation") != 0)
 				sema_error(s, c->kspan, "write 'verify top K by simulation'");
 			else if (const_value(s, m, c->a, &v) &&
-				 (v.k != V_NUM || !dim_is_none(v.dim) || v.num < 1 || v.num != (double)(long)v.num))
-				sema_error(s, c->a->span, "'verify top K' needs a whole number K >= 1");
+				 (v.k != V_NUM || !dim_is_none(v.dim) || !(v.num >= 1 && v.num <= 1e9) || v.num != floor(v.num)))
+				sema_error(s, c->a->span, "'verify top K' needs a whole number K from 1 to 10^9");
 			break;
 		}
 		default:

@@ -308,7 +308,7 @@ static Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
 		Dim d = dim_none;
 		for (long den = 1; den <= 6; den++) {
 			double num = y * (double)den;
-			if (num == floor(num) && dim_pow(a.dim, (long)num, den, &d)) break;
+			if (num == floor(num) && fabs(num) < 1000 && dim_pow(a.dim, (long)num, den, &d)) break;
 		}
 		return check_finite(value_num(r, dim_is_none(a.dim) ? dim_none : d));
 	}

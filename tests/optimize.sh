@@ -74,8 +74,24 @@ optimize { maximize f }
 SGL
 check "NaN objectives are reported with the point, never ranked" sh -c "
 	\"$SGLSIM\" optimize \"$tmp/nan.sgl\" --json \"$tmp/nan.json\" >\"$tmp/nan.out\" &&
-	grep -q '2 feasible points gave an undefined objective (NaN) .* the first: x = -2' \"$tmp/nan.out\" &&
+	grep -q '2 feasible points gave an undefined objective (NaN or infinite) .* the first: x = -2' \"$tmp/nan.out\" &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r[\"params\"][\"x\"] for r in d[\"best\"]]==[2,1,0], d' \"$tmp/nan.json\""
+
+cat >"$tmp/nan2.sgl" <<'SGL'
+param x in -3 .. 3
+metric f = 1 / x
+metric g = sqrt(x)
+optimize {
+  maximize f
+  subject to g <= 10
+}
+SGL
+check "an infinite objective is undefined, not ranked; NaN constraint values are reported with the point" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/nan2.sgl\" --json \"$tmp/nan2.json\" >\"$tmp/nan2.out\" &&
+	grep -q 'g <= 10 .*cut 3 points' \"$tmp/nan2.out\" &&
+	grep -q 'note: 3 of them undefined (NaN) there; the first: x = -3' \"$tmp/nan2.out\" &&
+	grep -q '1 feasible point gave an undefined objective (NaN or infinite) and was not ranked; the first: x = 0' \"$tmp/nan2.out\" &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r[\"params\"][\"x\"] for r in d[\"best\"]]==[1,2,3], d; assert d[\"constraints\"][0][\"undefined\"]==3' \"$tmp/nan2.json\""
 
 # ---------------------------------------------------------------- simulated
 cat >"$tmp/des.sgl" <<'SGL'

@@ -216,7 +216,7 @@ def pareto_case(i):
     if c is None:
         return
     path, doms, objs, cons, doc, tab, _ = c
-    feas = {x: v[0] for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])}
+    feas = {x: v[0] for x, v in tab.items() if v[1] and all(math.isfinite(t) for t in v[0])}
     want = brute_front(feas)
     got = sorted(chosen(doc))
     tap(got == want, "pareto %d: front equals the brute-force non-dominated set (%d points)" % (i, len(want)))
@@ -236,7 +236,7 @@ def grid_case(i):
     if c is None:
         return
     path, doms, objs, cons, doc, tab, _ = c
-    feas = [(v[0], x) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
+    feas = [(v[0], x) for x, v in tab.items() if v[1] and all(math.isfinite(t) for t in v[0])]
     # ranked by the objectives (maximized), ties by grid order (= CSV order)
     order = {x: n for n, x in enumerate(tab)}
     feas.sort(key=lambda t: (tuple(-a for a in t[0]), order[t[1]]))
@@ -249,7 +249,7 @@ def weighted_case(i):
     if c is None:
         return
     path, doms, objs, cons, doc, tab, w = c
-    feas = [(v[0], x) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
+    feas = [(v[0], x) for x, v in tab.items() if v[1] and all(math.isfinite(t) for t in v[0])]
     if not feas:
         tap(chosen(doc) == [], "weighted %d: nothing feasible, nothing chosen" % i)
         return
@@ -271,7 +271,7 @@ def epsilon_case(i):
     if c is None:
         return
     path, doms, objs, cons, doc, tab, _ = c
-    feas = [(v[0], x, v[3]) for x, v in tab.items() if v[1] and not any(math.isnan(t) for t in v[0])]
+    feas = [(v[0], x, v[3]) for x, v in tab.items() if v[1] and all(math.isfinite(t) for t in v[0])]
     if not feas:
         return
     raw = rng.choice(feas)[2][1]
