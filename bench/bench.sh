@@ -267,3 +267,38 @@ t = time.monotonic()
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(time.monotonic() - t)' "$SGLSIM" optimize "$SRCDIR/examples/multi_objective_optimization.sgl" --no-progress )
 done | median | awk '{ printf "  examples/multi_objective_optimization.sgl end to end: %.2f s\n", $1 }'
+
+# ---------------------------------------------------------------- a long trace
+# 10^7 requests of an Azure-format trace (generated: 200 req/s, prompts
+# 100..999 tok, outputs 20..119 tok) on 4 H100s: streamed, so the peak
+# memory is that of a short run (tests/trace_scale.sh checks it at 2.2M).
+echo
+echo "trace streaming (10^7 Azure-format requests, 4 x H100, llama31_8b)"
+awk 'BEGIN {
+	print "TIMESTAMP,ContextTokens,GeneratedTokens"; srand(7)
+	for (i = 0; i < 10000000; i++) {
+		t = i / 200.0; d = int(t / 86400); r = t - d * 86400
+		h = int(r / 3600); m = int((r - h * 3600) / 60); s = r - h * 3600 - m * 60
+		printf "2023-11-%02d %02d:%02d:%010.7f,%d,%d\n", 16 + d, h, m, s, 100 + int(rand() * 900), 20 + int(rand() * 100)
+	}
+}' >"$tmp/long.csv"
+cat >"$tmp/long.sgl" <<'SGL'
+import gpus
+import models
+deployment d {
+  model = llama31_8b
+  gpu = h100_sxm
+  replicas = 4
+  max_running = 256
+}
+workload w = trace("long.csv", format = azure)
+simulate d with w
+SGL
+( cd "$tmp" && python3 -c 'import re, resource, subprocess, sys, time
+t = time.monotonic()
+out = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True).stdout
+dt = time.monotonic() - t
+done = re.search(r"(\d+) completed", out).group(1)
+print("  %s requests completed in %.1f s, peak memory %.0f MiB" % (done, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))' \
+	"$SGLSIM" run long.sgl )
+rm -f "$tmp/long.csv"

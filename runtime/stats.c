@@ -17,6 +17,18 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 
 void samples_add(Samples *s, double x)
 {
+	if (s->folded.n) {
+		hist_add(&s->folded, x);
+		return;
+	}
+	if (s->n == SAMPLES_EXACT_MAX) {   /* bounded memory from here on */
+		for (size_t i = 0; i < s->n; i++) hist_add(&s->folded, s->v[i]);
+		free(s->v);
+		s->v = NULL;
+		s->n = s->cap = 0;
+		hist_add(&s->folded, x);
+		return;
+	}
 	s->v = grow(s->v, &s->cap, s->n + 1, sizeof *s->v);
 	s->v[s->n++] = x;
 	s->sum += x;
@@ -38,6 +50,7 @@ static size_t rank(double q, size_t n)
 
 Summary samples_summary(Samples *s)
 {
+	if (s->folded.n) return hist_summary(&s->folded);
 	Summary m = {.n = s->n, .mean = NAN, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN};
 	if (!s->n) return m;
 	qsort(s->v, s->n, sizeof *s->v, cmp_double);
@@ -52,6 +65,7 @@ Summary samples_summary(Samples *s)
 void samples_free(Samples *s)
 {
 	free(s->v);
+	hist_free(&s->folded);
 	memset(s, 0, sizeof *s);
 }
 

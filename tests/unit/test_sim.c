@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "runtime/sim.h"
+#include "runtime/stats.h"
 #include "runtime/workload.h"
 #include <stdlib.h>
 
@@ -426,4 +427,46 @@ Test(sim_dp, dp_ranks_conserve_and_obey_little)
 	/* each rank holds a quarter of the pool */
 	cr_expect_eq(r.kv_capacity, 10000);
 	sim_result_free(&r);
+}
+
+/* Per-request figures past SAMPLES_EXACT_MAX fold into a histogram:
+ * bounded memory, percentiles within the buckets' 0.12%, mean, max and
+ * count exact; below the cap they stay exact sample values. */
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(stats, samples_fold_into_a_histogram_past_the_cap)
+{
+	size_t n = (size_t)SAMPLES_EXACT_MAX + 12345;
+	double *all = malloc(n * sizeof *all), sum = 0;
+	cr_assert(all);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	Samples s = {0}, small = {0};
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		all[i] = 1e-3 * exp((double)(x >> 11) / 9007199254740992.0 * 8);   /* 1 ms .. 3 s */
+		sum += all[i];
+		samples_add(&s, all[i]);
+		if (i < 1000) samples_add(&small, all[i]);
+	}
+	cr_expect_null(s.v, "the exact values are freed once folded");
+	Summary m = samples_summary(&s);
+	qsort(all, n, sizeof *all, cmp_dbl);
+	cr_expect_eq(m.n, n);
+	cr_expect_eq(m.mean, sum / (double)n, "the mean is exact: %.17g vs %.17g", m.mean, sum / (double)n);
+	cr_expect_eq(m.max, all[n - 1]);
+	const double q[3] = {0.50, 0.90, 0.99}, got[3] = {m.p50, m.p90, m.p99};
+	for (int k = 0; k < 3; k++) {
+		double want = all[(size_t)ceil(q[k] * (double)n) - 1];
+		cr_expect(got[k] >= want && got[k] <= want * 1.0012, "p%g: %.9g vs exact %.9g", 100 * q[k], got[k], want);
+	}
+	Summary e = samples_summary(&small);   /* below the cap: the 500th smallest itself */
+	cr_expect(small.v != NULL && e.n == 1000);
+	cr_expect_eq(e.p50, small.v[499]);
+	samples_free(&s);
+	samples_free(&small);
+	free(all);
 }

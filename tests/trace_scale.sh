@@ -1,0 +1,57 @@
+#!/bin/sh
+# trace_scale.sh -- a long trace is streamed and the memory stays bounded:
+# Azure-format traces of 1.1 and 2.2 million requests (past the exact-sample
+# cap of runtime/stats.h, so both keep histograms) are simulated, and the
+# second may not need more memory than the first.  (make bench runs 10^7.)
+# TAP.
+. "$(dirname "$0")/tap.sh"
+
+# gen N FILE: N requests at 200 req/s, prompts 100..999, outputs 20..119
+gen() {
+	awk -v n="$1" 'BEGIN {
+		print "TIMESTAMP,ContextTokens,GeneratedTokens"; srand(7)
+		for (i = 0; i < n; i++) {
+			t = i / 200.0; d = int(t / 86400); r = t - d * 86400
+			h = int(r / 3600); m = int((r - h * 3600) / 60); s = r - h * 3600 - m * 60
+			printf "2023-11-%02d %02d:%02d:%010.7f,%d,%d\n", 16 + d, h, m, s, 100 + int(rand() * 900), 20 + int(rand() * 100)
+		}
+	}' >"$2"
+}
+
+cat >"$tmp/s.sgl" <<'SGL'
+import gpus
+import models
+deployment d {
+  model = llama31_8b
+  gpu = h100_sxm
+  replicas = 4
+  max_running = 256
+}
+workload w = trace("t.csv", format = azure)
+simulate d with w
+SGL
+
+# peak N: simulates N requests; prints "completed maxrss_kib"
+peak() {
+	gen "$1" "$tmp/t.csv"
+	python3 - "$SGLSIM" "$tmp/s.sgl" "$tmp/out.$1" <<'PY'
+import re, resource, subprocess, sys
+with open(sys.argv[3], "w") as out:
+    st = subprocess.run([sys.argv[1], "run", sys.argv[2]], stdout=out, stderr=subprocess.STDOUT).returncode
+text = open(sys.argv[3]).read()
+m = re.search(r"requests +(\d+) arrived, (\d+) completed", text)
+print(m.group(2) if st == 0 and m else -1, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+}
+
+set -- $(peak 1100000)
+done1=$1 rss1=$2
+set -- $(peak 2200000)
+done2=$1 rss2=$2
+[ "$done1" = 1100000 ] && [ "$done2" = 2200000 ] && ok "both traces are simulated to the end" \
+	|| { not_ok "both traces are simulated to the end ($done1, $done2 completed)"; sed 's/^/# /' "$tmp/out.2200000"; }
+echo "# peak memory: $rss1 KiB for 1.1M requests, $rss2 KiB for 2.2M"
+[ "$rss2" -le $((rss1 + 8192)) ] && ok "twice the requests, no more memory (within 8 MiB)" \
+	|| not_ok "twice the requests, no more memory ($rss1 -> $rss2 KiB)"
+[ "$rss2" -le 204800 ] && ok "under 200 MiB for 2.2 million requests" || not_ok "under 200 MiB ($rss2 KiB)"
+tap_done
