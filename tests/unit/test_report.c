@@ -289,7 +289,7 @@ Test(report_json, keys_in_the_documented_order)
 	char *text = json_text(&m, &r, 1);
 	json_t *j = parse(text);
 	static const char *const top[] = {
-		"deployment", "workload", "model", "gpu", "seed", "partial", "requests",
+		"deployment", "workload", "model", "gpu", "seed", "partial", "interrupted", "requests",
 		"ttft", "tpot", "itl", "e2e", "queue", "throughput", "goodput", "slo_met",
 		"cache", "kv", "utilization", "cost", "energy", "tokens", "makespan",
 		"little", "sim", "kv_transfer", "links", "router", "sensitivity", "sensitivity_note",
