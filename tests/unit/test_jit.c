@@ -213,6 +213,14 @@ static size_t count_files(const char *dir)
 	return n;
 }
 
+/* How many random programs a test compiles: n, or 3 under valgrind
+ * (make check-valgrind), where each compile takes seconds. */
+static int programs(int n)
+{
+	const char *v = getenv("SGLSIM_VALGRIND");
+	return v && *v ? 3 : n;
+}
+
 /* jit_compile that must succeed. */
 static Jit *compile_ok(const BcProgram *p)
 {
@@ -233,7 +241,7 @@ Test(jit, random_programs_are_bit_identical_to_the_interpreter, .timeout = 60)
 	setenv("SGLSIM_CACHE_DIR", dir, 1);
 	Rng r = {0x5eed5eed12345678ull};
 	uint32_t ops_seen[BC_COUNT] = {0};
-	for (int id = 0; id < 20; id++) {
+	for (int id = 0; id < programs(20); id++) {
 		Dag g;
 		dag_init(&g);
 		BcProgram *p = random_program(&g, &r, 1 + below(&r, 6), 20 + below(&r, 120));
@@ -297,7 +305,7 @@ Test(jit, lanes_are_bit_identical_to_the_interpreter, .timeout = 60)
 	char *dir = temp_dir();
 	setenv("SGLSIM_CACHE_DIR", dir, 1);
 	Rng r = {0x1a9e51a9e5ull};
-	for (int id = 0; id < 16; id++) {
+	for (int id = 0; id < programs(16); id++) {
 		Dag g;
 		dag_init(&g);
 		BcProgram *p = random_program(&g, &r, 1 + below(&r, 6), 20 + below(&r, 120));
