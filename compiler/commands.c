@@ -175,7 +175,20 @@ static bool csv_read(const char *path, Csv *c, char **err)
 	for (;;) {
 		ch = fgetc(f);
 		if (quoted) {
-			if (ch == EOF) break;
+			if (ch == EOF) {
+				/* an unclosed quote: an error, not a silently dropped row */
+				Buf b = {0};
+				buf_printf(&b, "'%s' row %d: a quoted field is not closed before the end of the file",
+					   path, c->nrows + 1);
+				*err = b.s;
+				for (int k = 0; k < nrow; k++) free(row[k]);
+				free(row);
+				buf_free(&cell);
+				if (f != stdin) fclose(f);
+				csv_free(c);
+				memset(c, 0, sizeof *c);
+				return false;
+			}
 			if (ch == '"') {
 				int nx = fgetc(f);
 				if (nx == '"') { buf_putc(&cell, '"'); continue; }

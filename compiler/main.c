@@ -9,6 +9,7 @@
  *   sglsim compile FILE [EXPR...] -o LIB.so   native library (C ABI)
  *   sglsim calibrate --gpu G TABLE.csv...  fit G's kernel efficiencies to timings
  *   sglsim doc TABLE          print a reference table (fields, units, ...)
+ *   sglsim fmt FILE...        the canonical layout (fmt_cmd.c, lang/fmt.c)
  *
  * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
  * --version; each command's --help and doc/sglsim.1 list the rest.  FILE
@@ -23,6 +24,7 @@
 #include "opt_mpi.h"
 #include "optimize.h"
 #include "driver.h"
+#include "fmt_cmd.h"
 #include "simulate.h"
 #include "doc.h"
 
@@ -48,6 +50,7 @@ static const char *usage_main =
 	"  compile FILE [EXPR...] -o LIB.so  native library of the formulas (C ABI)\n"
 	"  calibrate --gpu G TABLE.csv...  fit G's kernel-law efficiencies to timings\n"
 	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
+	"  fmt FILE...     print or rewrite files in the canonical layout (--check, -w)\n"
 	"\n"
 	"Run 'sglsim COMMAND --help' for a command's options.\n"
 	"Exit status: 0 ok, 1 errors in the input, 2 usage error, 130 interrupted.\n";
@@ -312,6 +315,7 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	else if (!strcmp(cmd, "graph")) usage = usage_graph;
 	else if (!strcmp(cmd, "compile")) usage = usage_compile;
 	else if (!strcmp(cmd, "calibrate")) return cli_calibrate(argc, argv);
+	else if (!strcmp(cmd, "fmt")) return cli_fmt(argc, argv);
 	else return usage_error(usage_main, "unknown command '%s'", cmd);
 
 	DriverOpts o = *op;

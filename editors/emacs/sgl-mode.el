@@ -112,8 +112,9 @@ can start the next entry (cache { policy = lru; page = 16 tok })."
           "\\)")
   "The last token of a line whose expression goes on to the next line.")
 
-(defun sgl--line-continues-p ()
-  "Non-nil if the code of the line before point's ends mid-expression."
+(defun sgl--line-continues-p (&optional in-parens)
+  "Non-nil if the code of the line before point's ends mid-expression.
+With IN-PARENS, a trailing comma does not count (it separates arguments)."
   (save-excursion
     (beginning-of-line)
     (and (zerop (forward-line -1))
@@ -128,6 +129,7 @@ can start the next entry (cache { policy = lru; page = 16 tok })."
                (goto-char (nth 8 ppss))))
            (skip-chars-backward " \t")
            (and (looking-back sgl--continuation-regexp (line-beginning-position))
+                (not (and in-parens (looking-back "," (line-beginning-position))))
                 ;; A lone `=' ends no expression: the value follows it.
                 (not (looking-back "[^=!<>]=" (line-beginning-position))))))))
 
@@ -138,13 +140,14 @@ can start the next entry (cache { policy = lru; page = 16 tok })."
     (let* ((open (nth 1 (syntax-ppss)))
            (closing (looking-at-p "}")))
       (cond
-       ;; Inside ( ... ): align after the (, or one level in when the (
-       ;; ends its line.
+       ;; Inside ( ... ): one level deeper than the line with the (, as
+       ;; `sglsim fmt' lays it out; a `,' there separates, it does not
+       ;; continue.
        ((and open (eq (char-after open) ?\())
-        (goto-char (1+ open))
-        (if (looking-at-p "[ \t]*\\(?:#.*\\)?$")
-            (progn (goto-char open) (+ (current-indentation) sgl-indent-offset))
-          (current-column)))
+        (let ((base (save-excursion (goto-char open) (current-indentation))))
+          (cond ((looking-at-p ")") base)
+                (t (+ base sgl-indent-offset
+                      (if (sgl--line-continues-p t) sgl-indent-offset 0))))))
        (t
         (let ((base (if open
                         (save-excursion (goto-char open) (current-indentation))

@@ -3,7 +3,8 @@
 " Comments run from # to the end of the line; the examples and the stdlib
 " indent with two spaces, never tabs: one level per open `{`, a
 " continuation line (after an operator, `,`, `then`, `else`, ...) one more
-" level, and a line inside `( ... )` aligned after the open parenthesis.
+" level, and a line inside `( ... )` one level deeper than the line with the
+" `(` -- the layout of `sglsim fmt`.
 
 if exists("b:did_ftplugin")
   finish
@@ -37,13 +38,10 @@ function! SglIndent() abort
   " The innermost ( or { still open at the start of this line.
   call cursor(v:lnum, 1)
   let [l, c] = searchpairpos('[({]', '', '[)}]', 'bW', skip)
-  if l > 0 && getline(l)[c - 1] == '('
-    " Inside parentheses: align after the (, or one level in when the (
-    " ends its line.
-    return c == len(s:Code(l)) ? indent(l) + sw : virtcol([l, c])
-  endif
+  " One level deeper than the line that opened it, as `sglsim fmt` does.
+  let paren = l > 0 && getline(l)[c - 1] == '('
   let ind = l > 0 ? indent(l) + sw : 0
-  if getline(v:lnum) =~ '^\s*}'
+  if getline(v:lnum) =~ '^\s*[})]'
     return ind - sw
   endif
   " One more level after a line that ends in the middle of an expression.
@@ -52,7 +50,9 @@ function! SglIndent() abort
     let prev = prevnonblank(prev - 1)
   endwhile
   let code = prev > 0 ? s:Code(prev) : ''
+  " (a `,` continues only outside parentheses: inside, it separates)
   if code =~ '\%([-+*/^,<>=]\|\<\%(and\|or\|not\|if\|then\|else\)\)$' && code !~ '[^=!<>]=$'
+        \ && !(paren && code =~ ',$')
     let ind += sw
   endif
   return ind
