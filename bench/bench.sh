@@ -274,14 +274,7 @@ done | median | awk '{ printf "  examples/multi_objective_optimization.sgl end t
 # memory is that of a short run (tests/trace_scale.sh checks it at 2.2M).
 echo
 echo "trace streaming (10^7 Azure-format requests, 4 x H100, llama31_8b)"
-awk 'BEGIN {
-	print "TIMESTAMP,ContextTokens,GeneratedTokens"; srand(7)
-	for (i = 0; i < 10000000; i++) {
-		t = i / 200.0; d = int(t / 86400); r = t - d * 86400
-		h = int(r / 3600); m = int((r - h * 3600) / 60); s = r - h * 3600 - m * 60
-		printf "2023-11-%02d %02d:%02d:%010.7f,%d,%d\n", 16 + d, h, m, s, 100 + int(rand() * 900), 20 + int(rand() * 100)
-	}
-}' >"$tmp/long.csv"
+sh "$SRCDIR/tests/gen_trace.sh" 10000000 "$tmp/long.csv"
 cat >"$tmp/long.sgl" <<'SGL'
 import gpus
 import models

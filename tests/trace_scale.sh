@@ -6,17 +6,8 @@
 # TAP.
 . "$(dirname "$0")/tap.sh"
 
-# gen N FILE: N requests at 200 req/s, prompts 100..999, outputs 20..119
-gen() {
-	awk -v n="$1" 'BEGIN {
-		print "TIMESTAMP,ContextTokens,GeneratedTokens"; srand(7)
-		for (i = 0; i < n; i++) {
-			t = i / 200.0; d = int(t / 86400); r = t - d * 86400
-			h = int(r / 3600); m = int((r - h * 3600) / 60); s = r - h * 3600 - m * 60
-			printf "2023-11-%02d %02d:%02d:%010.7f,%d,%d\n", 16 + d, h, m, s, 100 + int(rand() * 900), 20 + int(rand() * 100)
-		}
-	}' >"$2"
-}
+# gen N FILE: N requests at 200 req/s (tests/gen_trace.sh)
+gen() { sh "$SRCDIR/tests/gen_trace.sh" "$1" "$2"; }
 
 if [ -n "${ASAN_OPTIONS:-}" ] || [ -n "${SGLSIM_VALGRIND:-}" ]; then   # RSS says nothing there
 	ok "# SKIP memory is not measurable under AddressSanitizer or valgrind"
