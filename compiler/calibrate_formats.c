@@ -439,7 +439,7 @@ CalRead cal_read_table(CalData *d, const char *path, const char *label, char **m
 	errno = 0;
 	if (!csv_open(&r.c, path)) {
 		*msg = heap_printf("sglsim: error: cannot read '%s': %s", path,
-				   errno ? strerror(errno) : "the file is empty");
+				   r.c.why[0] ? r.c.why : errno ? strerror(errno) : "the file is empty");
 		return CAL_READ_ERROR;
 	}
 	Fmt f = detect(&r.c, r.col);
@@ -465,7 +465,10 @@ CalRead cal_read_table(CalData *d, const char *path, const char *label, char **m
 	}
 	bool ok = true;
 	while (ok && csv_next(&r.c)) ok = read_record(&r, f);
-	if (ok && ferror(r.c.f)) {
+	if (ok && r.c.why[0]) {
+		r.err = heap_printf("sglsim: error: cannot read '%s': %s", path, r.c.why);
+		ok = false;
+	} else if (ok && ferror(r.c.f)) {
 		r.err = heap_printf("sglsim: error: cannot read '%s': %s", path, strerror(errno));
 		ok = false;
 	}

@@ -43,6 +43,9 @@ typedef struct GraphOptions {
 } GraphOptions;
 
 #define GRAPH_DEFAULT_MAX_NODES 500
+/* the largest --max-nodes: Graphviz takes minutes to lay out a few
+ * thousand nodes already; .dot and .mmd are written at once */
+#define GRAPH_MAX_NODES 100000
 
 /* Draws the part of g reachable from roots[0..nroots) into path, in the
  * format its extension names (graph_format_from_path).  root_names[i] is

@@ -253,8 +253,9 @@ static const char *empirical_mean(Sema *s, AstNode *call, double *mean)
 	const char *path = sema_path_of(s, fa);
 	Csv c;
 	if (!csv_open(&c, path))
-		return arena_printf(s->ar, "cannot read '%s'%s%s", path, errno ? ": " : " (empty)",
-				    errno ? strerror(errno) : "");
+		return c.why[0] ? arena_printf(s->ar, "'%s': %s", path, c.why)
+				: arena_printf(s->ar, "cannot read '%s'%s%s", path, errno ? ": " : " (empty)",
+					       errno ? strerror(errno) : "");
 	int col = csv_column(&c, ca->name);
 	const char *why = NULL;
 	double sum = 0;
@@ -269,6 +270,7 @@ static const char *empirical_mean(Sema *s, AstNode *call, double *mean)
 		sum += v;
 		n++;
 	}
+	if (!why && c.why[0]) why = arena_printf(s->ar, "'%s': %s", path, c.why);
 	csv_close(&c);
 	if (!why && n == 0) why = arena_printf(s->ar, "'%s' has no rows", path);
 	if (!why) *mean = sum / (double)n;
@@ -551,7 +553,29 @@ static const char *lower_text(Lowerer *L, LEnv *env, AstNode *e)
 	return NULL;
 }
 
+/* Bounded recursion and work, as in evaluation (lang/value.c): a formula
+ * nests at most LOWER_MAX_DEPTH levels deep counting the metrics, fields
+ * and fn bodies it inlines, and takes at most LOWER_MAX_STEPS steps (fn
+ * calls inline anew each time, so calls of calls can double at each
+ * level).  doc/limits.md. */
+enum { LOWER_MAX_DEPTH = 3000 };
+#define LOWER_MAX_STEPS 50000000L
+
+static LVal lower_node(Lowerer *L, LEnv *env, AstNode *e);
+
 static LVal lower(Lowerer *L, LEnv *env, AstNode *e)
+{
+	if (L->depth >= LOWER_MAX_DEPTH)
+		return fail(L, "the formula nests more than 3000 levels deep (counting the metrics, fields and fn calls it uses)");
+	if (++L->steps > LOWER_MAX_STEPS)
+		return fail(L, "the formula is too large to build (fn calls inline anew at each call)");
+	L->depth++;
+	LVal v = lower_node(L, env, e);
+	L->depth--;
+	return v;
+}
+
+static LVal lower_node(Lowerer *L, LEnv *env, AstNode *e)
 {
 	Dag *g = L->g;
 	switch (e->kind) {
@@ -600,12 +624,14 @@ NodeId lower_expr(Lowerer *L, Module *m, AstNode *e)
 {
 	LEnv env = {.mod = m};
 	L->why = NULL;
+	L->steps = 0;
 	return lower_num(L, &env, e);
 }
 
 NodeId lower_field_formula(Lowerer *L, const Value *rec, const char *name)
 {
 	L->why = NULL;
+	L->steps = 0;
 	FieldSource src = value_field_source(L->sema, rec, name);
 	if (!src.expr) return fail(L, "the field is not set").node;
 	LEnv fe = {.mod = src.mod, .self = rec};
@@ -616,6 +642,7 @@ NodeId lower_name(Lowerer *L, Module *m, const char *name)
 {
 	LEnv env = {.mod = m};
 	L->why = NULL;
+	L->steps = 0;
 	LVal v = lower_name_in(L, &env, name);
 	if (v.rec) {
 		L->why = "a record is not a number";

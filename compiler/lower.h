@@ -39,6 +39,8 @@ typedef struct Lowerer {
 	NodeId *mnodes;
 	int nmemo, capmemo;
 	struct TraceMemo *traces; /* statistics of trace workloads read so far (arena) */
+	int depth;             /* nesting of lower() now */
+	long steps;            /* lower() calls for this formula (bounds inlining) */
 } Lowerer;
 
 void lower_init(Lowerer *L, Sema *s, Dag *g, const Value *ctx);

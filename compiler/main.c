@@ -25,10 +25,12 @@
 #include "optimize.h"
 #include "driver.h"
 #include "fmt_cmd.h"
+#include "graph.h"
 #include "simulate.h"
 #include "doc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +162,7 @@ static const char *usage_graph =
 	"  --simplify             draw the simplified formula (no fn clusters)\n"
 	"  --deps                 draw which params each metric of FILE depends on\n"
 	"                         (and which metrics it uses); no EXPR needed\n"
-	"  --max-nodes N          refuse larger graphs (default 500)\n"
+	"  --max-nodes N          refuse larger graphs (default 500, at most 100000)\n"
 	"  --for D --with W       bind a deployment and workload for metrics\n"
 	"  -h, --help             show this help\n";
 
@@ -369,7 +371,12 @@ static int cli(int argc, char **argv, DriverOpts *op)
 		} else if (usage == usage_graph && !strcmp(a, "--simplify")) {
 			go.simplify = true;
 		} else if (usage == usage_graph && !strcmp(a, "--max-nodes") && i + 1 < argc) {
-			go.max_nodes = strtol(argv[++i], NULL, 10);
+			char *end;
+			const char *v = argv[++i];
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 1 || n > GRAPH_MAX_NODES)
+				return usage_error(usage, "--max-nodes needs a whole number from 1 to 100000, not '%s'", v);
+			go.max_nodes = n;
 		} else if (usage == usage_eval && !strcmp(a, "--json")) {
 			vo.json = true;
 		} else if (usage == usage_eval && !strncmp(a, "--jit=", 6)) {
@@ -475,13 +482,45 @@ static int cli(int argc, char **argv, DriverOpts *op)
 	return status;
 }
 
+/* The checker and evaluator recurse over expressions, definitions and
+ * inlined calls, each bounded (doc/limits.md); the deepest allowed
+ * evaluation needs some tens of MiB of stack, more than the usual 8 MiB,
+ * so the command runs on a thread with a stack of CLI_STACK_BYTES (address
+ * space only: untouched pages cost nothing). */
+enum { CLI_STACK_BYTES = 256 << 20 };
+
+typedef struct CliCall {
+	int argc;
+	char **argv;
+	DriverOpts *o;
+	int status;
+} CliCall;
+
+static void *cli_thread(void *arg)
+{
+	CliCall *c = arg;
+	c->status = cli(c->argc, c->argv, c->o);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	DriverOpts o = {0};
 	o.files = calloc((size_t)argc, sizeof *o.files);
 	o.binds = calloc((size_t)argc, sizeof *o.binds);
 	if (!o.files || !o.binds) return 2;
-	int status = cli(argc, argv, &o);
+	CliCall call = {argc, argv, &o, 0};
+	pthread_attr_t attr;
+	pthread_t t;
+	bool threaded = false;
+	if (pthread_attr_init(&attr) == 0) {
+		threaded = pthread_attr_setstacksize(&attr, CLI_STACK_BYTES) == 0 &&
+			   pthread_create(&t, &attr, cli_thread, &call) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (threaded) pthread_join(t, NULL);
+	else cli_thread(&call);   /* no thread: the usual stack serves most inputs */
+	int status = call.status;
 	if (interrupted()) {
 		fputs("sglsim: interrupted: what was written is partial (marked so)\n", stderr);
 		status = 130;   /* 128 + SIGINT, as a shell reports it */

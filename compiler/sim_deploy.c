@@ -104,10 +104,11 @@ static void read_router(SimRead *r, SimSpec *sp)
 static void read_pool(SimRead *r, const Value *pv, const char *side, WorkerRole role, PoolSpec *p)
 {
 	p->role = role;
-	p->dp = (uint32_t)sim_num(r, pv, "dp", false, 1);
-	p->replicas = (uint32_t)sim_num(r, pv, "replicas", false, 1);
+	p->dp = (uint32_t)sim_count(r, pv, "dp", false, 1, 1, SIM_MAX_GPUS);
+	p->replicas = (uint32_t)sim_count(r, pv, "replicas", false, 1, 1, SIM_MAX_WORKERS);
 	/* a worker is a TP group; DP-attention ranks and EP groups live inside it */
-	double tp = sim_num(r, pv, "tp", false, 1), dp = sim_num(r, pv, "dp", false, 1), ep = sim_num(r, pv, "ep", false, 1);
+	double tp = sim_count(r, pv, "tp", false, 1, 1, SIM_MAX_GPUS), dp = p->dp;
+	double ep = sim_count(r, pv, "ep", false, 1, 1, SIM_MAX_GPUS);
 	if (r->ok && (fmod(tp, dp) != 0 || fmod(tp, ep) != 0)) {
 		diag_error(r->s->d, r->at, "%s: dp (%g) and ep (%g) must divide tp (%g): a worker is a TP group of tp GPUs "
 			   "whose attention runs in dp ranks and whose experts split over ep", side, dp, ep, tp);
@@ -116,7 +117,7 @@ static void read_pool(SimRead *r, const Value *pv, const char *side, WorkerRole 
 	p->gpus_per_worker = (uint32_t)tp;
 	p->chunk_size = sim_num(r, pv, "chunk_size", false, 0);
 	p->max_prefill_tokens = sim_num(r, pv, "max_prefill_tokens", false, 0);
-	p->max_running = (uint32_t)sim_num(r, pv, "max_running", false, 1);
+	p->max_running = (uint32_t)sim_count(r, pv, "max_running", false, 1, 1, SIM_MAX_COUNT);
 	p->new_token_ratio = sim_num(r, pv, "new_token_ratio", false, 0.7);
 	p->policy = sched_policy(sim_word(r, pv, "schedule_policy"));
 	if (!r->ok) return;
@@ -145,30 +146,35 @@ static bool place(SimRead *r, SimSpec *sp, SimPlacement *pl)
 {
 	const Value *c = &r->ctx[REC_cluster];
 	bool cluster = c->k == V_REC;
-	pl->gpus_per_node = cluster ? (uint32_t)sim_num(r, c, "gpus_per_node", false, 8) : 8;
-	uint32_t limit = cluster ? (uint32_t)sim_num(r, c, "nodes", false, 1) : UINT32_MAX;
+	pl->gpus_per_node = cluster ? (uint32_t)sim_count(r, c, "gpus_per_node", false, 8, 1, SIM_MAX_GPUS) : 8;
+	uint32_t limit = cluster ? (uint32_t)sim_count(r, c, "nodes", false, 1, 1, SIM_MAX_COUNT) : UINT32_MAX;
+	if (!r->ok) return false;
 	uint32_t np = sp->pool.replicas, nd = sp->disaggregated ? sp->decode.replicas : 0;
 	pl->nworkers = np + nd;
 	pl->node_of = arena_alloc(r->s->ar, (pl->nworkers + 1) * sizeof *pl->node_of);
 	pl->first_gpu = arena_alloc(r->s->ar, (pl->nworkers + 1) * sizeof *pl->first_gpu);
-	uint32_t gpn = pl->gpus_per_node ? pl->gpus_per_node : 1, node = 0, slot = 0;
-	uint64_t gpus = 0;
+	uint32_t gpn = pl->gpus_per_node ? pl->gpus_per_node : 1;
+	uint64_t gpus = 0, node = 0, slot = 0;   /* 64 bits: checked before narrowing */
 	for (uint32_t k = 0; k < pl->nworkers; k++) {
 		uint32_t g = k < np ? sp->pool.gpus_per_worker : sp->decode.gpus_per_worker;
 		gpus += g;
 		if (g <= gpn) {
 			if (slot + g > gpn) node++, slot = 0;
-			pl->node_of[k] = node;
-			pl->first_gpu[k] = node * gpn + slot;
-			slot += g;
-		} else {
-			if (slot > 0) node++, slot = 0;
-			pl->node_of[k] = node;
-			pl->first_gpu[k] = node * gpn;
-			node += (g + gpn - 1) / gpn;
+		} else if (slot > 0) {
+			node++, slot = 0;
 		}
+		if ((node + (g + gpn - 1) / gpn + 1) * gpn > UINT32_MAX) {
+			diag_error(r->s->d, r->at, "deployment '%s' needs more GPUs than the simulator can number "
+				   "(2^32, counting whole nodes of %u) (doc/limits.md)",
+				   r->ctx[REC_deployment].rec->name ? r->ctx[REC_deployment].rec->name : "", gpn);
+			return r->ok = false;
+		}
+		pl->node_of[k] = (uint32_t)node;
+		pl->first_gpu[k] = (uint32_t)(node * gpn + slot);
+		if (g <= gpn) slot += g;
+		else node += (g + gpn - 1) / gpn;
 	}
-	pl->nodes = slot > 0 ? node + 1 : node;
+	pl->nodes = (uint32_t)(slot > 0 ? node + 1 : node);
 	if (cluster && pl->nodes > limit) {
 		diag_error(r->s->d, r->at,
 			   "deployment '%s' needs %llu GPUs on %u nodes of %u (workers never straddle a node), "
@@ -200,7 +206,7 @@ static void read_kv_transfer(SimRead *r, SimSpec *sp, const SimPlacement *pl)
 	kv->exposed = 1;
 	Value forced = value_none("");
 	if (kt.k == V_REC) {
-		kv->max_inflight = (uint32_t)sim_num(r, &kt, "max_inflight", false, 64);
+		kv->max_inflight = (uint32_t)sim_count(r, &kt, "max_inflight", false, 64, 1, SIM_MAX_COUNT);
 		if (sim_num(r, &kt, "chunked", false, 0)) kv->exposed = 1 / sim_lib_num(r, "model.layers");
 		kv->send_cached = sim_num(r, &kt, "send_cached", false, 0) != 0;
 		forced = sim_rec(r, &kt, "link");

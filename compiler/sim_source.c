@@ -30,6 +30,14 @@ static const char *rec_name(const Value *rv)
 	return rv->rec && rv->rec->name ? rv->rec->name : "(inline)";
 }
 
+/* "record.block.field", for messages */
+static const char *field_path(SimRead *r, const Value *rv, const char *name)
+{
+	char *what = arena_printf(r->s->ar, "%s", rec_name(rv));
+	for (int i = 0; i < rv->depth; i++) what = arena_printf(r->s->ar, "%s.%s", what, rv->path[i]);
+	return arena_printf(r->s->ar, "%s.%s", what, name);
+}
+
 double sim_num(SimRead *r, const Value *rv, const char *name, bool optional, double dflt)
 {
 	Value v = value_field(r->s, rv, name, r->ctx);
@@ -40,11 +48,26 @@ double sim_num(SimRead *r, const Value *rv, const char *name, bool optional, dou
 		if (!src.expr) return dflt;
 	}
 	const char *why = v.k == V_NONE && v.str ? v.str : "it is not a number";
-	char *what = arena_printf(r->s->ar, "%s", rec_name(rv));
-	for (int i = 0; i < rv->depth; i++) what = arena_printf(r->s->ar, "%s.%s", what, rv->path[i]);
-	what = arena_printf(r->s->ar, "%s.%s", what, name);
-	read_error(r, "simulate needs a value for '%s': %s (a free param can be fixed with -D NAME=VALUE)", what, why);
+	read_error(r, "simulate needs a value for '%s': %s (a free param can be fixed with -D NAME=VALUE)",
+		   field_path(r, rv, name), why);
 	return NAN;
+}
+
+double sim_count(SimRead *r, const Value *rv, const char *name, bool optional, double dflt, double lo, double hi)
+{
+	double x = sim_num(r, rv, name, optional, dflt);
+	if (isnan(x)) return lo;   /* reported */
+	if (x > hi) {
+		diag_error(r->s->d, r->at, "'%s' is %.15g, more than %.15g, the most a simulation takes (doc/limits.md)",
+			   field_path(r, rv, name), x, hi);
+	} else if (x < lo || x != floor(x)) {
+		diag_error(r->s->d, r->at, "'%s' is %.15g; the simulator needs a whole number from %.15g to %.15g",
+			   field_path(r, rv, name), x, lo, hi);
+	} else {
+		return x;
+	}
+	r->ok = false;
+	return lo;
 }
 
 const char *sim_word(SimRead *r, const Value *rv, const char *name)
@@ -179,7 +202,14 @@ static bool read_arrival(SimRead *r, const Value *w, ArrivalSpec *a)
 	}
 	if (a->kind == ARR_BURST) {
 		a->at = sim_expr_num(r, m, ast_call_arg(call, 0, "at"), "burst's at");
-		a->count = (uint64_t)sim_expr_num(r, m, ast_call_arg(call, 1, "count"), "burst's count");
+		AstNode *ce = ast_call_arg(call, 1, "count");
+		double count = sim_expr_num(r, m, ce, "burst's count");
+		if (r->ok && !(count >= 1 && count <= SIM_MAX_REQUESTS && count == floor(count))) {
+			diag_error(r->s->d, ce ? ce->span : r->at, "burst's count is %.15g; it must be a whole number "
+				   "from 1 to %d, the most requests a simulation takes (doc/limits.md)", count, SIM_MAX_REQUESTS);
+			r->ok = false;
+		}
+		a->count = r->ok ? (uint64_t)count : 1;
 	} else {
 		a->rate = sim_expr_num(r, m, ast_call_arg(call, 0, a->kind == ARR_CONSTANT ? "value" : "rate"), "the arrival rate");
 		if (a->kind == ARR_GAMMA) a->cv = sim_expr_num(r, m, ast_call_arg(call, 1, "cv"), "gamma's cv");
@@ -191,7 +221,7 @@ static void read_prefix(SimRead *r, const Value *w, WorkloadSpec *ws)
 {
 	Value p = sim_rec(r, w, "prefix");
 	if (p.k != V_REC) return;
-	ws->prefix_groups = (uint32_t)sim_num(r, &p, "groups", false, 0);
+	ws->prefix_groups = (uint32_t)sim_count(r, &p, "groups", false, 0, 0, WORKLOAD_MAX_GROUPS);
 	ws->prefix_length = sim_num(r, &p, "length", false, 0);
 	ws->prefix_share = sim_num(r, &p, "share", false, 0);
 	Value pop = value_field(r->s, &p, "popularity", r->ctx);
@@ -291,7 +321,7 @@ bool sim_source_open(SimSource *src, SimRead *r, uint32_t page, uint64_t seed)
 			return call && open_trace(src, r, w, call, m);
 		}
 	WorkloadSpec ws = {.seed = seed, .block = page, .turns = 1};
-	ws.requests = (uint64_t)sim_num(r, w, "requests", true, 0);
+	ws.requests = (uint64_t)sim_count(r, w, "requests", true, 0, 0, SIM_MAX_REQUESTS);
 	ws.duration = sim_num(r, w, "duration", true, 0);
 	if (r->ok && !ws.requests && !ws.duration)
 		read_error(r, "workload '%s' needs 'requests' or 'duration' (how many requests to simulate)%s", rec_name(w), "");
@@ -301,8 +331,19 @@ bool sim_source_open(SimSource *src, SimRead *r, uint32_t page, uint64_t seed)
 	read_prefix(r, w, &ws);
 	Value ses = sim_rec(r, w, "sessions");
 	if (ses.k == V_REC) {
-		ws.turns = (uint32_t)sim_num(r, &ses, "turns", false, 1);
+		ws.turns = (uint32_t)sim_count(r, &ses, "turns", false, 1, 1, SIM_MAX_COUNT);
 		ws.think_time = sim_num(r, &ses, "think_time", false, 0);
+	}
+	/* without a count, the duration (or a burst) decides how many */
+	double many = ws.arrival.kind == ARR_BURST ? (double)ws.arrival.count * ws.turns
+						   : ws.duration * ws.arrival.rate * ws.turns;
+	if (r->ok && !ws.requests && many > SIM_MAX_REQUESTS) {
+		bool burst = ws.arrival.kind == ARR_BURST;
+		diag_error(r->s->d, r->at, "workload '%s' would make about %.3g requests (%s, times turns), more than %d, "
+			   "the most a simulation takes (doc/limits.md): give it %s or a request count", rec_name(w), many,
+			   burst ? "its burst's count" : "its duration times its arrival rate", SIM_MAX_REQUESTS,
+			   burst ? "a smaller burst" : "a shorter duration");
+		r->ok = false;
 	}
 	src->samples[0] = ws.prompt.samples;
 	src->samples[1] = ws.output.samples;

@@ -71,6 +71,7 @@ void diag_emit(Diags *ds, Diag *d)
 
 void diag_error(Diags *ds, Span span, const char *fmt, ...)
 {
+	if (ds->stopped) return;   /* not even kept: 64 MiB of bad bytes stay cheap */
 	va_list ap;
 	va_start(ap, fmt);
 	Diag *d = diag_vnew(ds, DIAG_ERROR, span, fmt, ap);
@@ -80,6 +81,7 @@ void diag_error(Diags *ds, Span span, const char *fmt, ...)
 
 void diag_warning(Diags *ds, Span span, const char *fmt, ...)
 {
+	if (ds->stopped) return;   /* not even kept: 64 MiB of bad bytes stay cheap */
 	va_list ap;
 	va_start(ap, fmt);
 	Diag *d = diag_vnew(ds, DIAG_WARNING, span, fmt, ap);
@@ -141,16 +143,26 @@ static void render_snippet(Buf *out, const SourceSet *ss, Span sp)
 	buf_putc(out, '\n');
 }
 
+/* A message that quotes a huge token (a name or number megabytes long) is
+ * cut after DIAG_MAX_MSG bytes, at a character boundary, and ends "...". */
+enum { DIAG_MAX_MSG = 1000 };
+
 static void render_one(Buf *out, const SourceSet *ss, DiagLevel level, Span sp, const char *msg)
 {
+	size_t len = strlen(msg), show = len;
+	if (len > DIAG_MAX_MSG) {
+		show = DIAG_MAX_MSG;
+		while (show > 0 && ((unsigned char)msg[show] & 0xC0) == 0x80) show--;
+	}
+	const char *more = show < len ? "..." : "";
 	if (sp.file == 0) {
-		buf_printf(out, "sglsim: %s: %s\n", level_name(level), msg);
+		buf_printf(out, "sglsim: %s: %.*s%s\n", level_name(level), (int)show, msg, more);
 		return;
 	}
 	unsigned line, col;
 	source_linecol(ss, sp.file, sp.lo, &line, &col);
-	buf_printf(out, "%s:%u:%u: %s: %s\n", source_get(ss, sp.file)->name,
-		   line, col, level_name(level), msg);
+	buf_printf(out, "%s:%u:%u: %s: %.*s%s\n", source_get(ss, sp.file)->name,
+		   line, col, level_name(level), (int)show, msg, more);
 	render_snippet(out, ss, sp);
 }
 

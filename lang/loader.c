@@ -55,6 +55,12 @@ static char *read_all(FILE *f, size_t *len)
 	return b.s;
 }
 
+/* Why read_all or read_path failed, from errno. */
+static const char *unread_why(void)
+{
+	return errno == EFBIG ? "it is larger than 64 MiB, the most a source file may be" : strerror(errno);
+}
+
 static char *read_path(const char *path, size_t *len)
 {
 	struct stat st;
@@ -105,6 +111,7 @@ static Module *new_module(Program *p, const char *name, const char *key,
 		p->capmods = p->capmods ? 2 * p->capmods : 16;
 		p->mods = xrealloc(p->mods, (size_t)p->capmods * sizeof *p->mods);
 	}
+	m->index = p->nmods;
 	p->mods[p->nmods++] = m;
 	m->root = parse_file(&p->arena, p->diags, m->file);
 	if (!m->root) m->root = ast_new(&p->arena, AST_FILE, (Span){m->file, 0, 0});
@@ -121,7 +128,7 @@ static Module *load_path(Program *p, const char *shown, const char *path, Span a
 	size_t len;
 	char *text = read_path(path, &len);
 	if (!text) {
-		diag_error(p->diags, at, "cannot read '%s': %s", shown, strerror(errno));
+		diag_error(p->diags, at, "cannot read '%s': %s", shown, unread_why());
 		*failed = true;
 		return NULL;
 	}
@@ -289,7 +296,7 @@ Module *loader_load(Program *p, const char *path)
 	if (strcmp(path, "-") == 0) {
 		text = read_all(stdin, &len);
 		if (!text) {
-			diag_error(p->diags, (Span){0, 0, 0}, "cannot read standard input: %s", strerror(errno));
+			diag_error(p->diags, (Span){0, 0, 0}, "cannot read standard input: %s", unread_why());
 			return NULL;
 		}
 		Module *m = new_module(p, "<stdin>", "<stdin>", ".", text, len, NULL);
@@ -298,7 +305,7 @@ Module *loader_load(Program *p, const char *path)
 	}
 	text = read_path(path, &len);
 	if (!text) {
-		diag_error(p->diags, (Span){0, 0, 0}, "cannot read '%s': %s", path, strerror(errno));
+		diag_error(p->diags, (Span){0, 0, 0}, "cannot read '%s': %s", path, unread_why());
 		return NULL;
 	}
 	char real[PATH_MAX];

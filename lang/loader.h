@@ -36,6 +36,7 @@ struct Module {
 	Module **imports;   /* direct imports, in source order */
 	int nimports;
 	int state;          /* 0 loading, 1 loaded */
+	int index;          /* in Program.mods */
 	struct Scope *scope;   /* sema's */
 };
 

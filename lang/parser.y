@@ -344,10 +344,14 @@ primary
 
 %%
 
-/* Called by bison only when its stack overflows. */
+/* Called by bison only when its stack overflows ("memory exhausted"):
+ * YYMAXDEPTH states, about one per open bracket or pending unary
+ * operator or '^' (doc/limits.md). */
 static void yyerror(const Span *loc, Parser *P, const char *msg)
 {
-	diag_error(P->diags, *loc, "%s (the input nests too deeply)", msg);
+	(void)msg;
+	diag_error(P->diags, *loc, "the input nests too deeply: more than %d open brackets and pending operators",
+		   YYMAXDEPTH);
 }
 
 static AstNode *binary(Parser *P, int op, AstNode *a, AstNode *b, Span opspan)

@@ -28,6 +28,7 @@ static Scope *scope_new(Arena *a)
 	Scope *sc = arena_alloc(a, sizeof *sc);
 	sc->nb = 64;
 	sc->b = arena_alloc(a, sc->nb * sizeof *sc->b);
+	sc->ar = a;
 	return sc;
 }
 
@@ -41,6 +42,20 @@ static Symbol *scope_get(Scope *sc, const char *name)
 
 static void scope_put(Scope *sc, Symbol *sym)
 {
+	if (++sc->n > 4 * sc->nb && sc->nb < (1u << 30)) {
+		/* keep chains short however many definitions a module has */
+		unsigned nb = 2 * sc->nb;
+		Symbol **b = arena_alloc(sc->ar, nb * sizeof *b);
+		for (unsigned k = 0; k < sc->nb; k++)
+			for (Symbol *x = sc->b[k], *next; x; x = next) {
+				next = x->next;
+				unsigned j = hash(x->name) % nb;
+				x->next = b[j];
+				b[j] = x;
+			}
+		sc->b = b;
+		sc->nb = nb;
+	}
 	unsigned i = hash(sym->name) % sc->nb;
 	sym->next = sc->b[i];
 	sc->b[i] = sym;
@@ -116,11 +131,18 @@ void type_describe(Type t, char *out, size_t n)
 
 /* --------------------------------------------------------------- lookup */
 
+/* m's index in the program's modules, or -1 (a module not loaded there) */
+static int module_index(const Sema *s, const Module *m)
+{
+	if (m->index >= 0 && m->index < s->prog->nmods && s->prog->mods[m->index] == m) return m->index;
+	for (int i = 0; i < s->prog->nmods; i++)
+		if (s->prog->mods[i] == m) return i;
+	return -1;
+}
+
 static Symbol *lookup_in(Sema *s, Module *m, const char *name)
 {
-	int idx = -1;
-	for (int i = 0; i < s->prog->nmods; i++)
-		if (s->prog->mods[i] == m) { idx = i; break; }
+	int idx = module_index(s, m);
 	if (idx < 0 || s->mark[idx] == s->visit) return NULL;
 	s->mark[idx] = s->visit;
 	Symbol *sym = m->scope ? scope_get(m->scope, name) : NULL;
@@ -141,9 +163,7 @@ Symbol *sema_lookup(Sema *s, Module *m, const char *name)
 
 static void offer_visible(Sema *s, Suggest *sg, Module *m)
 {
-	int idx = -1;
-	for (int i = 0; i < s->prog->nmods; i++)
-		if (s->prog->mods[i] == m) { idx = i; break; }
+	int idx = module_index(s, m);
 	if (idx < 0 || s->mark[idx] == s->visit) return;
 	s->mark[idx] = s->visit;
 	if (m->scope)

@@ -121,6 +121,19 @@ static bool member(Sema *s, Module *m, AstNode *e, bool has_unit, double mul, do
 	return true;
 }
 
+/* Hash of a domain member for the duplicate check (equal members, 0 and
+ * -0 too, hash alike). */
+static size_t member_hash(const Value *v)
+{
+	double x = v->num == 0 ? 0 : v->num;
+	unsigned char b[sizeof x + sizeof v->dim];
+	memcpy(b, &x, sizeof x);
+	memcpy(b + sizeof x, &v->dim, sizeof v->dim);
+	size_t h = 14695981039346656037u;
+	for (size_t i = 0; i < sizeof b; i++) h = (h ^ b[i]) * 1099511628211u;
+	return h;
+}
+
 static void check_param(Sema *s, Symbol *sym)
 {
 	AstNode *d = sym->decl, *dom = d->a;
@@ -178,14 +191,25 @@ static void check_param(Sema *s, Symbol *sym)
 			return;
 		}
 		sym->domain = arena_alloc(s->ar, (size_t)n * sizeof *sym->domain);
+		/* members seen, by hash (open addressing, index + 1; 0 = free):
+		 * linear in the size of the set */
+		size_t mask = 1;
+		while (mask < 2 * (size_t)n) mask <<= 1;
+		int *seen = arena_alloc(s->ar, mask * sizeof *seen);
+		mask--;
 		int i = 0;
 		for (AstNode *k = dom->kids; k; k = k->next, i++) {
 			if (!member(s, m, k, has_unit, mul, div, udim, d->kname, &sym->domain[i])) return;
-			for (int j = 0; j < i; j++)
-				if (sym->domain[j].num == sym->domain[i].num && dim_eq(sym->domain[j].dim, sym->domain[i].dim)) {
+			const Value *v = &sym->domain[i];
+			size_t h = member_hash(v) & mask;
+			for (; seen[h]; h = (h + 1) & mask) {
+				const Value *u = &sym->domain[seen[h] - 1];
+				if (u->num == v->num && dim_eq(u->dim, v->dim)) {
 					sema_error(s, k->span, "this value is already in the domain");
 					return;
 				}
+			}
+			seen[h] = i + 1;
 			if (i && !dim_eq(sym->domain[i].dim, sym->domain[0].dim)) {
 				char a[96], b[96];
 				dim_describe(sym->domain[i].dim, a, sizeof a);

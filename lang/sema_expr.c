@@ -334,9 +334,10 @@ static bool bind_args(Sema *s, AstNode *call, const char *what, const char **nam
 			given[pos] = a;
 			slots[pos++] = a;
 		}
-		else if (variadic && *nextra < 64) extra[(*nextra)++] = a;
+		else if (variadic && n + *nextra < 64) extra[(*nextra)++] = a;   /* 64 in all: what evaluation takes */
 		else {
-			Diag *d = sema_diag(s, a->span, "too many arguments: %s takes %d", what, n);
+			Diag *d = variadic ? sema_diag(s, a->span, "too many arguments: %s takes at most 64", what)
+					   : sema_diag(s, a->span, "too many arguments: %s takes %d", what, n);
 			if (defspan.file) diag_note(s->d, d, defspan, "defined here");
 			sema_emit(s, d);
 			return false;

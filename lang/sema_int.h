@@ -79,6 +79,8 @@ struct Symbol {
 typedef struct Scope {
 	Symbol **b;
 	unsigned nb;
+	unsigned n;          /* symbols held; the table doubles past 4 per bucket */
+	Arena *ar;
 } Scope;
 
 /* Where an expression is checked. */

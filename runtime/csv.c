@@ -12,6 +12,10 @@ static bool read_line(Csv *c)
 	size_t len = 0;
 	int ch;
 	while ((ch = getc(c->f)) != EOF && ch != '\n') {
+		if (len == CSV_MAX_LINE) {
+			snprintf(c->why, sizeof c->why, "line %ld is longer than %d bytes", c->lineno + 1, CSV_MAX_LINE);
+			return false;
+		}
 		if (len + 2 > c->cap) {
 			c->cap = c->cap ? 2 * c->cap : 256;
 			char *p = realloc(c->line, c->cap);
@@ -32,8 +36,8 @@ static bool read_line(Csv *c)
 	return true;
 }
 
-/* Splits the line in place into c->field. */
-static void split(Csv *c)
+/* Splits the line in place into c->field; false past CSV_MAX_FIELDS. */
+static bool split(Csv *c)
 {
 	char *p = c->line;
 	c->n = 0;
@@ -52,8 +56,12 @@ static void split(Csv *c)
 		}
 		char sep = *p;
 		*out = 0;
-		if (c->n < CSV_MAX_FIELDS) c->field[c->n++] = start;
-		if (!sep) break;
+		if (c->n == CSV_MAX_FIELDS) {
+			snprintf(c->why, sizeof c->why, "line %ld has more than %d fields", c->lineno, CSV_MAX_FIELDS);
+			return false;
+		}
+		c->field[c->n++] = start;
+		if (!sep) return true;
 		p++;
 	}
 }
@@ -63,15 +71,21 @@ bool csv_open(Csv *c, const char *path)
 	memset(c, 0, sizeof *c);
 	c->f = fopen(path, "r");
 	if (!c->f) return false;
-	if (!read_line(c)) {
+	bool ok = read_line(c);
+	if (ok) {
+		char *text = c->line;
+		if ((unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
+			memmove(text, text + 3, strlen(text + 3) + 1);
+		ok = split(c);
+	}
+	if (!ok) {
+		char why[sizeof c->why];
+		memcpy(why, c->why, sizeof why);
 		errno = 0;
 		csv_close(c);
+		memcpy(c->why, why, sizeof why);
 		return false;
 	}
-	char *text = c->line;
-	if ((unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
-		memmove(text, text + 3, strlen(text + 3) + 1);
-	split(c);
 	c->nhead = c->n;
 	for (int i = 0; i < c->n; i++) {
 		c->head[i] = strdup(c->field[i]);
@@ -100,8 +114,7 @@ bool csv_next(Csv *c)
 {
 	while (read_line(c)) {
 		if (!c->line[0]) continue;
-		split(c);
-		return true;
+		return split(c);
 	}
 	return false;
 }

@@ -6,14 +6,19 @@
  * into the reader's line buffer and are valid until the next csv_next.
  * csv_number parses a whole field as a finite double.  Errors carry the
  * 1-based line number.  Used by empirical() means, `sglsim calibrate`
- * and (later) the trace readers.
+ * and the trace readers.
+ *
+ * Limits (doc/limits.md): a line of at most CSV_MAX_LINE bytes, at most
+ * CSV_MAX_FIELDS fields.  Past either, csv_open or csv_next fails and
+ * `why` says so ("line 3 has more than 256 fields"); it is "" for the end
+ * of the file or an open that failed for errno.
  */
 #ifndef SGL_CSV_H
 #define SGL_CSV_H
 #include <stdbool.h>
 #include <stdio.h>
 
-enum { CSV_MAX_FIELDS = 256 };
+enum { CSV_MAX_FIELDS = 256, CSV_MAX_LINE = 4 << 20 };
 
 typedef struct Csv {
 	FILE *f;
@@ -24,15 +29,17 @@ typedef struct Csv {
 	char *head[CSV_MAX_FIELDS];       /* owned copies of the header names */
 	int n;
 	char *field[CSV_MAX_FIELDS];      /* the current record */
+	char why[64];                     /* a limit that stopped the reader, or "" */
 } Csv;
 
-/* Opens path and reads its header; false (with errno set or an empty
- * file) when it cannot. */
+/* Opens path and reads its header; false (with errno set, an empty
+ * file, or `why` set) when it cannot. */
 bool csv_open(Csv *c, const char *path);
 void csv_close(Csv *c);
 /* Index of a header column, or -1. */
 int csv_column(const Csv *c, const char *name);
-/* Reads the next non-empty record; false at end of file. */
+/* Reads the next non-empty record; false at end of file or past a limit
+ * (`why`). */
 bool csv_next(Csv *c);
 /* A field as a finite double; false if it is not one. */
 bool csv_number(const char *s, double *out);

@@ -24,8 +24,8 @@
  * trace_next, like any other line's.
  *
  * Limits (garbage must not exhaust memory): lines of at most
- * TRACE_MAX_LINE bytes (JSONL; the CSV reader grows its own buffer),
- * lengths of at most TRACE_MAX_TOKENS tokens each.
+ * TRACE_MAX_LINE bytes (JSONL; CSV_MAX_LINE for CSV, the same), lengths of
+ * at most TRACE_MAX_TOKENS tokens each.
  */
 #include "config.h"
 #include "trace.h"
@@ -288,7 +288,7 @@ static int csv_time(Trace *t, Record *r)
 /* 1 a record, 0 end of file, -1 error. */
 static int csv_record(Trace *t, Record *r)
 {
-	if (!csv_next(&t->csv)) return 0;
+	if (!csv_next(&t->csv)) return t->csv.why[0] ? fail(t, 0, "%s", t->csv.why) : 0;
 	r->line = t->csv.lineno;
 	if (csv_count(t, t->col_in, t->name_in, 1, &r->prompt) < 0) return -1;
 	if (csv_count(t, t->col_out, t->name_out, 0, &r->output) < 0) return -1;
@@ -538,8 +538,9 @@ static void set_names(Trace *t, const TraceSpec *spec)
 static int open_csv(Trace *t, char **err)
 {
 	if (!csv_open(&t->csv, t->path)) {
-		*err = errno ? located(t->path, 0, "cannot open: %s", strerror(errno))
-			     : located(t->path, 1, "empty file: no header line");
+		*err = t->csv.why[0] ? located(t->path, 0, "%s", t->csv.why)
+		       : errno ? located(t->path, 0, "cannot open: %s", strerror(errno))
+			       : located(t->path, 1, "empty file: no header line");
 		return -1;
 	}
 	t->is_csv = true;

@@ -27,7 +27,7 @@
  * duration.  With turns == 1 requests carry REQUEST_NO_SESSION.
  *
  * Lengths.  A length is drawn from its DistSpec, clamped when asked,
- * rounded to the nearest token and limited to 1 .. UINT32_MAX.  First
+ * rounded to the nearest token and limited to 1 .. WORKLOAD_MAX_TOKENS.  First
  * turns draw their prompt from RNG_PROMPT and output from RNG_OUTPUT;
  * follow-ups draw their new message (from the prompt distribution) and
  * their output both from RNG_SESSION, so sessions never shift the lengths
@@ -91,6 +91,9 @@ static char *check_dist(const DistSpec *d, const char *what)
 	case DIST_CONSTANT:
 		if (!isfinite(d->a))
 			return heap_printf("%s: constant length must be finite (got %s)", what, fmt_num(d->a).s);
+		if (d->a > WORKLOAD_MAX_TOKENS)
+			return heap_printf("%s: constant length %s is more than %d tokens, the most a request can have",
+					   what, fmt_num(d->a).s, WORKLOAD_MAX_TOKENS);
 		break;
 	case DIST_UNIFORM:
 		if (!isfinite(d->a) || !isfinite(d->b))
@@ -99,6 +102,9 @@ static char *check_dist(const DistSpec *d, const char *what)
 		if (d->a > d->b)
 			return heap_printf("%s: uniform lo must not exceed hi (got %s > %s)", what,
 					   fmt_num(d->a).s, fmt_num(d->b).s);
+		if (d->a > WORKLOAD_MAX_TOKENS)
+			return heap_printf("%s: uniform lo %s is more than %d tokens, the most a request can have",
+					   what, fmt_num(d->a).s, WORKLOAD_MAX_TOKENS);
 		break;
 	case DIST_NORMAL:
 		if (!isfinite(d->a))
@@ -106,6 +112,9 @@ static char *check_dist(const DistSpec *d, const char *what)
 		if (!isfinite(d->b) || d->b < 0)
 			return heap_printf("%s: normal sd must be finite and non-negative (got %s)", what,
 					   fmt_num(d->b).s);
+		if (d->a > WORKLOAD_MAX_TOKENS)
+			return heap_printf("%s: normal mean %s is more than %d tokens, the most a request can have",
+					   what, fmt_num(d->a).s, WORKLOAD_MAX_TOKENS);
 		break;
 	case DIST_LOGNORMAL:
 		if (!isfinite(d->a) || d->a <= 0)
@@ -114,6 +123,9 @@ static char *check_dist(const DistSpec *d, const char *what)
 		if (!isfinite(d->b) || d->b < 0)
 			return heap_printf("%s: lognormal sigma must be finite and non-negative (got %s)", what,
 					   fmt_num(d->b).s);
+		if (d->a > WORKLOAD_MAX_TOKENS)
+			return heap_printf("%s: lognormal median %s is more than %d tokens, the most a request can have",
+					   what, fmt_num(d->a).s, WORKLOAD_MAX_TOKENS);
 		break;
 	case DIST_EMPIRICAL:
 		if (!d->samples || d->nsamples == 0)
@@ -176,6 +188,9 @@ static char *check_spec(const WorkloadSpec *s)
 				   fmt_num(s->prefix_length).s);
 	if (!(s->prefix_share >= 0 && s->prefix_share <= 1))
 		return heap_printf("prefix share must be between 0 and 1 (got %s)", fmt_num(s->prefix_share).s);
+	if (s->prefix_groups > WORKLOAD_MAX_GROUPS)
+		return heap_printf("%u prefix groups are more than %d, the most a workload can have",
+				   (unsigned)s->prefix_groups, WORKLOAD_MAX_GROUPS);
 	if (s->prefix_length > 0 && s->prefix_groups < 1)
 		return heap_printf("a prefix length of %s tokens needs at least 1 prefix group (got 0)",
 				   fmt_num(s->prefix_length).s);
@@ -231,7 +246,7 @@ Workload *workload_new(const WorkloadSpec *spec, char **err)
 	rng_init(&w->session, spec->seed, RNG_SESSION);
 	w->sharing = spec->prefix_groups > 0 && spec->prefix_length > 0 && spec->prefix_share > 0;
 	double pl = round(spec->prefix_length);
-	w->prefix_tokens = pl >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)pl;
+	w->prefix_tokens = pl >= WORKLOAD_MAX_TOKENS ? WORKLOAD_MAX_TOKENS : (uint32_t)pl;
 	if (w->sharing && spec->zipf_s > 0) zipf_init(&w->zipf, spec->prefix_groups, spec->zipf_s);
 	w->first_limit = first_turn_limit(spec);
 	return w;
@@ -272,12 +287,12 @@ static double draw_raw(const DistSpec *d, Rng *g)
 	return d->a;
 }
 
-/* Whole tokens in 1 .. UINT32_MAX (NaN gives 1). */
+/* Whole tokens in 1 .. WORKLOAD_MAX_TOKENS (NaN gives 1). */
 static uint32_t to_tokens(double x)
 {
 	x = round(x);
 	if (!(x >= 1)) return 1;
-	if (x >= (double)UINT32_MAX) return UINT32_MAX;
+	if (x >= WORKLOAD_MAX_TOKENS) return WORKLOAD_MAX_TOKENS;
 	return (uint32_t)x;
 }
 
@@ -288,9 +303,10 @@ static uint32_t draw_length(const DistSpec *d, Rng *g)
 	return to_tokens(x);
 }
 
+/* a + b, at most WORKLOAD_MAX_TOKENS (both are at most that) */
 static uint32_t sat_add(uint32_t a, uint32_t b)
 {
-	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+	return a + b > WORKLOAD_MAX_TOKENS ? WORKLOAD_MAX_TOKENS : a + b;
 }
 
 /* ------------------------------------------------------------ requests */
@@ -408,8 +424,9 @@ bool workload_load_empirical(DistSpec *d, const char *path, const char *column, 
 	Csv c;
 	errno = 0;
 	if (!csv_open(&c, path)) {
-		*err = errno ? heap_printf("%s: error: cannot open: %s", path, strerror(errno))
-			     : heap_printf("%s: error: the file is empty", path);
+		*err = c.why[0] ? heap_printf("%s: error: %s", path, c.why)
+		       : errno ? heap_printf("%s: error: cannot open: %s", path, strerror(errno))
+			       : heap_printf("%s: error: the file is empty", path);
 		return false;
 	}
 	int col = csv_column(&c, column);
@@ -436,6 +453,7 @@ bool workload_load_empirical(DistSpec *d, const char *path, const char *column, 
 		}
 		v[n++] = x;
 	}
+	if (!*err && c.why[0]) *err = heap_printf("%s: error: %s", path, c.why);
 	csv_close(&c);
 	if (!*err && n == 0) *err = heap_printf("%s: error: no samples in column '%s'", path, column);
 	if (*err) {

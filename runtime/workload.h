@@ -8,10 +8,11 @@
  * RNG_OUTPUT, the prefix group from RNG_PREFIX, session lengths from
  * RNG_SESSION; the same spec gives the same requests bit for bit.
  *
- * Lengths are rounded to whole tokens (nearest) and limited to >= 1 after
- * any clamp.  A shared prefix of `prefix_length` tokens (truncated to the
- * prompt) is group g's: its full blocks carry ID_GROUP ids of (g, i); every
- * other prompt block is ID_UNIQUE of (request id, i).
+ * Lengths are rounded to whole tokens (nearest) and limited to
+ * 1 .. WORKLOAD_MAX_TOKENS after any clamp.  A shared prefix of
+ * `prefix_length` tokens (truncated to the prompt) is group g's: its full
+ * blocks carry ID_GROUP ids of (g, i); every other prompt block is
+ * ID_UNIQUE of (request id, i).
  *
  * Sessions.  With turns > 1 the arrival process starts sessions; `requests`
  * still counts requests (turns), so ceil(requests / turns) sessions start
@@ -29,6 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "request.h"
+
+/* Sizes a Workload accepts (doc/limits.md).  A length beyond
+ * WORKLOAD_MAX_TOKENS (the trace readers' limit too) would only make a
+ * request no KV pool holds, at the cost of its block array; a constant,
+ * median, mean or lower bound beyond it is an error, a larger draw is cut
+ * to it.  Prefix groups cost a table entry each (Zipf). */
+enum { WORKLOAD_MAX_TOKENS = 1 << 24, WORKLOAD_MAX_GROUPS = 10000000 };
 
 typedef enum DistKind { DIST_CONSTANT, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL, DIST_EMPIRICAL } DistKind;
 
