@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <unistd.h>
+#include "fuzz_file.h"
 
 /* ------------------------------------------------------------ stubs */
 
@@ -77,32 +78,11 @@ __attribute__((weak)) int graph_write_deps(const char *const *metrics, size_t nm
 
 /* ------------------------------------------------------------ the harness */
 
-static char path[64];
-static int fd = -1;
 
-static void remove_file(void)
-{
-	if (path[0]) remove(path);
-}
-
-/* The per-process input file, created once and rewritten with each input
- * in place (pwrite, then ftruncate to the input's size): truncating a
- * file to 0 bytes and closing it makes ext4 flush it (auto_da_alloc),
- * milliseconds per input. */
+/* The input file (fuzz_file.h). */
 static bool write_file(const uint8_t *data, size_t size)
 {
-	if (fd < 0) {
-		snprintf(path, sizeof path, "/tmp/fuzz_points.%ld.csv", (long)getpid());
-		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0) return false;
-		atexit(remove_file);
-	}
-	for (size_t done = 0; done < size;) {
-		ssize_t n = pwrite(fd, data + done, size - done, (off_t)done);
-		if (n <= 0) return false;
-		done += (size_t)n;
-	}
-	return ftruncate(fd, (off_t)size) == 0;
+	return fuzz_write_file("fuzz_points", "csv", data, size);
 }
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_points: check failed: %s\n", #c); abort(); } } while (0)
@@ -119,7 +99,7 @@ static void points(void)
 {
 	PointsCsv csv;
 	char *err = NULL;
-	if (!points_csv_read(path, &csv, &err)) {
+	if (!points_csv_read(fuzz_path, &csv, &err)) {
 		CHECK(err != NULL);
 		touch(err);
 		free(err);
@@ -159,7 +139,7 @@ static void points(void)
 static void stream(void)
 {
 	Csv c;
-	if (!csv_open(&c, path)) return;
+	if (!csv_open(&c, fuzz_path)) return;
 	CHECK(c.nhead >= 1 && c.nhead <= CSV_MAX_FIELDS);
 	for (int i = 0; i < c.nhead; i++) {
 		touch(c.head[i]);

@@ -24,34 +24,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "runtime/trace.h"
+#include "fuzz_file.h"
 
-static char path[64];
-static int fd = -1;
 static volatile uint64_t sink;  /* keeps the reads of every block id */
 
-static void remove_file(void)
-{
-	if (path[0]) remove(path);
-}
-
-/* The per-process input file, created once and rewritten with each input
- * in place (pwrite, then ftruncate to the input's size): truncating a
- * file to 0 bytes and closing it makes ext4 flush it (auto_da_alloc),
- * milliseconds per input. */
+/* The input file (fuzz_file.h). */
 static bool write_file(const uint8_t *data, size_t size)
 {
-	if (fd < 0) {
-		snprintf(path, sizeof path, "/tmp/fuzz_trace.%ld.dat", (long)getpid());
-		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0) return false;
-		atexit(remove_file);
-	}
-	for (size_t done = 0; done < size;) {
-		ssize_t n = pwrite(fd, data + done, size - done, (off_t)done);
-		if (n <= 0) return false;
-		done += (size_t)n;
-	}
-	return ftruncate(fd, (off_t)size) == 0;
+	return fuzz_write_file("fuzz_trace", "dat", data, size);
 }
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_trace: check failed: %s\n", #c); abort(); } } while (0)
@@ -60,7 +40,7 @@ static bool write_file(const uint8_t *data, size_t size)
 static void check_error(char *err)
 {
 	CHECK(err != NULL);
-	CHECK(!strncmp(err, path, strlen(path)));
+	CHECK(!strncmp(err, fuzz_path, strlen(fuzz_path)));
 	CHECK(strstr(err, ": error: ") != NULL);
 	free(err);
 }
@@ -75,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const double rate_scales[4] = { 0, 0.5, 1e-300, 0 };
 	static const uint32_t blocks[4] = { 0, 16, 512, UINT32_MAX };
 	TraceSpec spec = {
-		.path = path,
+		.path = fuzz_path,
 		.format = (TraceFormat)((opt & 7) % 5),
 		.time_scale = time_scales[(opt >> 3) & 3],
 		.rate_scale = rate_scales[(opt >> 3) & 3],
