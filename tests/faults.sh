@@ -6,6 +6,9 @@
 # memory, same results), no assembler on PATH (one note, the interpreter,
 # same results; --jit always is an error).
 . "$(dirname "$0")/tap.sh"
+case $SGLSIM in /*) ;; *) SGLSIM=$PWD/$SGLSIM ;; esac
+case $SRCDIR in /*) ;; *) SRCDIR=$PWD/$SRCDIR ;; esac
+cd "$tmp" || exit 1   # the examples' graph statements write into the current folder
 ex=$SRCDIR/examples
 
 # expect_fail NAME PATTERN CMD...: exit 1 and PATTERN on stderr
