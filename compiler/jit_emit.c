@@ -266,16 +266,19 @@ void je_scalar(Emit *e, gcc_jit_function *kernel, uint32_t nout)
 
 /* void sglsim_eval_batch(long n, const double *params, double *out):
  *   for (i = 0; i < n; i++) kernel(&params[i*nparams], &out[i*nout]); */
+void je_rows_fn(Emit *e, const char *name, gcc_jit_param **ps)
+{
+	ps[0] = gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n");
+	ps[1] = gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params");
+	ps[2] = gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out");
+	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd, name, 3, ps, 0);
+	e->bb = gcc_jit_function_new_block(e->fn, "entry");
+}
+
 void je_batch(Emit *e, gcc_jit_function *kernel, uint32_t nparams, uint32_t nout)
 {
-	gcc_jit_param *ps[3] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd,
-					     "sglsim_eval_batch", 3, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
+	gcc_jit_param *ps[3];
+	je_rows_fn(e, "sglsim_eval_batch", ps);
 	Loop l;
 	je_loop_begin(e, &l, gcc_jit_param_as_rvalue(ps[0]));
 	gcc_jit_rvalue *args[2] = {

@@ -62,6 +62,9 @@ void je_loop_end(Emit *e, Loop *l);
  * exported sglsim_eval, sglsim_eval_batch and sglsim_eval_lanes (jit.h). */
 gcc_jit_function *je_kernel(Emit *e, const BcProgram *p);
 void je_scalar(Emit *e, gcc_jit_function *kernel, uint32_t nout);
+/* Starts the exported `void NAME(long n, const double *params, double
+ * *out)`: ps[0..3) get its params, e->bb its entry block. */
+void je_rows_fn(Emit *e, const char *name, gcc_jit_param **ps);
 void je_batch(Emit *e, gcc_jit_function *kernel, uint32_t nparams, uint32_t nout);
 void je_lanes(Emit *e, const BcProgram *p, const bool *uniform);
 

@@ -138,14 +138,8 @@ static uint32_t lanes_plan(Lanes *L, const bool *uniform, uint32_t *nslots)
 
 void je_lanes(Emit *e, const BcProgram *p, const bool *uniform)
 {
-	gcc_jit_param *ps[3] = {
-		gcc_jit_context_new_param(e->ctx, NULL, e->lng, "n"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
-		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
-	};
-	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->vd,
-					     "sglsim_eval_lanes", 3, ps, 0);
-	e->bb = gcc_jit_function_new_block(e->fn, "entry");
+	gcc_jit_param *ps[3];
+	je_rows_fn(e, "sglsim_eval_lanes", ps);
 	uint32_t N = p->ncode ? p->ncode : 1, nslots;
 	Lanes L = {.e = e, .p = p, .params = gcc_jit_param_as_rvalue(ps[1]), .out = gcc_jit_param_as_rvalue(ps[2])};
 	L.vary = xmalloc(N * sizeof *L.vary);
