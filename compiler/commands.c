@@ -300,10 +300,7 @@ static void evaluate(const BcProgram *p, size_t n, const double *in, double *out
 	if (want) {
 		char *why = NULL;
 		/* many points: the lanes evaluator too (all params vary) */
-		bool *vary = n >= 64 * JIT_LANES ? xmalloc((p->nparams + 1) * sizeof *vary) : NULL;
-		if (vary) memset(vary, 0, (p->nparams + 1) * sizeof *vary);
-		Jit *j = vary ? jit_compile_lanes(p, vary, &why) : jit_compile(p, &why);
-		free(vary);
+		Jit *j = n >= 64 * JIT_LANES ? jit_compile_rows(p, &why) : jit_compile(p, &why);
 		if (j) {
 			if (n == 1) jit_scalar(j)(in, out);
 			else jit_eval_rows(j, (long)n, in, out);

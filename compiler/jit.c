@@ -656,3 +656,12 @@ int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 }
 
 #endif /* HAVE_LIBGCCJIT */
+
+Jit *jit_compile_rows(const BcProgram *p, char **why)
+{
+	bool *vary = calloc((size_t)p->nparams + 1, sizeof *vary);   /* all false */
+	if (!vary) abort();
+	Jit *j = jit_compile_lanes(p, vary, why);
+	free(vary);
+	return j;
+}

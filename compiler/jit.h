@@ -47,6 +47,8 @@ Jit *jit_compile(const BcProgram *p, char **why);
  * points at once in vector registers: the same bits as the batch. */
 enum { JIT_LANES = 8 };
 Jit *jit_compile_lanes(const BcProgram *p, const bool *uniform, char **why);
+/* jit_compile_lanes with every param varying (no uniform one). */
+Jit *jit_compile_rows(const BcProgram *p, char **why);
 
 /* Whether jit_compile found the library in the cache (no gcc run). */
 bool jit_cache_hit(const Jit *j);

@@ -477,11 +477,8 @@ static bool compile(OptProblem *P, Build *b)
 		   then not evaluated on the grid), else the full program */
 		char *why = NULL;
 		if (!opt_stage_jit(P, &why)) {
-			bool *uniform = xmalloc((P->bc->nparams + 1) * sizeof *uniform);
-			memset(uniform, 0, (P->bc->nparams + 1) * sizeof *uniform);
 			free(why);
-			P->jit = jit_compile_lanes(P->bc, uniform, &why);
-			free(uniform);
+			P->jit = jit_compile_rows(P->bc, &why);
 		}
 		bool failed = !P->jit && !P->st.ji;
 		if (failed && !strcmp(mode, "always")) {
