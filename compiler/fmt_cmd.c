@@ -21,19 +21,6 @@
 #include "lang/arena.h"
 #include "lang/fmt.h"
 
-static const char *usage_fmt =
-	"usage: sglsim fmt [--check | -w] FILE...\n"
-	"\n"
-	"Rewrites .sgl files in their canonical layout (indentation, spaces,\n"
-	"blank lines, aligned '=' and comments; doc/language.md \"Layout\"): only\n"
-	"whitespace changes, the file means the same.  With one FILE and no\n"
-	"option, prints the formatted text.  FILE may be '-' for standard input.\n"
-	"\n"
-	"options:\n"
-	"  --check      report each FILE that is not formatted; exit 1 if any\n"
-	"  -w, --write  rewrite each FILE that is not formatted, in place\n"
-	"  -h, --help   show this help\n";
-
 enum { FMT_MAX_BYTES = 64 << 20 };   /* as the loader's limit on a source */
 
 /* The whole file (or standard input for "-"), or NULL with a message. */
@@ -107,36 +94,8 @@ static bool rewrite(const char *path, const char *text, size_t len)
 	return ok;
 }
 
-int cli_fmt(int argc, char **argv)
+int cmd_fmt(const char *const *files, int nfiles, bool check, bool write)
 {
-	bool check = false, write = false;
-	int nfiles = 0;
-	char **files = calloc((size_t)argc + 1, sizeof *files);
-	if (!files) abort();
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_fmt, stdout);
-			free(files);
-			return 0;
-		}
-		if (!strcmp(a, "--check")) check = true;
-		else if (!strcmp(a, "-w") || !strcmp(a, "--write")) write = true;
-		else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "sglsim: unknown option '%s'\n%s", a, usage_fmt);
-			free(files);
-			return 2;
-		} else files[nfiles++] = argv[i];
-	}
-	const char *why = !nfiles ? "give at least one FILE"
-		: check && write ? "--check and -w do not go together"
-		: !check && !write && nfiles > 1 ? "several files need --check or -w (one file prints its text)"
-		: NULL;
-	if (why) {
-		fprintf(stderr, "sglsim: %s\n%s", why, usage_fmt);
-		free(files);
-		return 2;
-	}
 	int status = 0;
 	for (int k = 0; k < nfiles; k++) {
 		const char *path = files[k];
@@ -167,7 +126,6 @@ int cli_fmt(int argc, char **argv)
 		buf_free(&out);
 		free(src);
 	}
-	free(files);
 	if (fflush(stdout) != 0) status = 1;
 	return status;
 }

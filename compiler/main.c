@@ -11,11 +11,14 @@
  *   sglsim doc TABLE          print a reference table (fields, units, ...)
  *   sglsim fmt FILE...        the canonical layout (fmt_cmd.c, lang/fmt.c)
  *
- * Options: -D name=value (repeatable), --dump-ast (check), -h/--help,
- * --version; each command's --help and doc/sglsim.1 list the rest.  FILE
- * may be "-" for standard input.  Exit status: 0 ok, 1 errors in the
- * input, 2 usage errors, 130 interrupted (Ctrl-C; what was written is
- * marked partial).
+ * Every command reads its options the GNU way (getopt_long over one table,
+ * `options` below, that says which commands take which option): a value
+ * follows its option or is joined by '=' (`--jit never`, `--jit=never`,
+ * `-j4`, `-Dtp=4`), options and files mix in any order, unambiguous
+ * prefixes of long names work, and "--" ends the options.  The help texts
+ * live in usage.c.  FILE may be "-" for standard input.  Exit status: 0
+ * ok, 1 errors in the input, 2 usage errors, 130 interrupted (Ctrl-C;
+ * what was written is marked partial).
  */
 #include "config.h"
 #include "runtime/interrupt.h"
@@ -28,194 +31,113 @@
 #include "graph.h"
 #include "simulate.h"
 #include "doc.h"
+#include "usage.h"
+#include "lang/suggest.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *usage_main =
-	"usage: sglsim [--help] [--version] COMMAND [OPTIONS] FILE...\n"
-	"\n"
-	"sglsim compiles .sgl scenarios of LLM serving deployments (SGLang-style)\n"
-	"and the workloads they serve.\n"
-	"\n"
-	"commands:\n"
-	"  check FILE...   parse and check files; prints 'FILE: ok'\n"
-	"  run FILE...     check, then execute the statements in order\n"
-	"  optimize FILE...  run, searching with each optimize statement (--json,\n"
-	"                  --csv, --plot front.svg, --jobs N, --mpi)\n"
-	"  expr FILE EXPR  print the simplified formula of a metric or expression\n"
-	"  eval FILE EXPR...  evaluate metrics or expressions (at CSV rows with --points)\n"
-	"  graph FILE EXPR... -o OUT  draw formulas (.dot, .svg, .png, .mmd)\n"
-	"  compile FILE [EXPR...] -o LIB.so  native library of the formulas (C ABI)\n"
-	"  calibrate --gpu G TABLE.csv...  fit G's kernel-law efficiencies to timings\n"
-	"  doc TABLE       print a reference table: fields, units, builtins, keywords\n"
-	"  fmt FILE...     print or rewrite files in the canonical layout (--check, -w)\n"
-	"\n"
-	"Run 'sglsim COMMAND --help' for a command's options.\n"
-	"Exit status: 0 ok, 1 errors in the input, 2 usage error, 130 interrupted.\n";
+/* ---------------------------------------------------------------- the table */
 
-static const char *usage_check =
-	"usage: sglsim check [-D NAME=VALUE]... [--dump-ast] FILE...\n"
-	"\n"
-	"Parses and checks each FILE (\"-\" reads standard input) and prints\n"
-	"'FILE: ok' for each one without errors.\n"
-	"\n"
-	"options:\n"
-	"  -D NAME=VALUE   fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
-	"  --dump-ast      print the syntax tree of each file\n"
-	"  -h, --help      show this help\n";
+/* The commands, as bits of CliOption.cmds. */
+enum {
+	C_CHECK = 1 << 0, C_RUN = 1 << 1, C_OPTIMIZE = 1 << 2, C_EXPR = 1 << 3,
+	C_EVAL = 1 << 4, C_GRAPH = 1 << 5, C_COMPILE = 1 << 6, C_CALIBRATE = 1 << 7,
+	C_DOC = 1 << 8, C_FMT = 1 << 9,
+	C_FORMULA = C_EXPR | C_EVAL | C_GRAPH | C_COMPILE,   /* formulas of a file */
+	C_FILES = C_CHECK | C_RUN | C_OPTIMIZE | C_FORMULA,  /* load .sgl files */
+	C_SIMULATE = C_RUN | C_OPTIMIZE,
+	C_ALL = (1 << 10) - 1,
+};
 
-static const char *usage_run =
-	"usage: sglsim run [-D NAME=VALUE]... [OPTIONS] FILE...\n"
-	"\n"
-	"Checks each FILE, then executes its statements in order: print writes\n"
-	"values, graph draws a formula, simulate runs the event-driven simulation\n"
-	"and prints its table, optimize searches the params (see 'sglsim optimize\n"
-	"--help' for its output options).\n"
-	"\n"
-	"options:\n"
-	"  -D NAME=VALUE     fix a param or const, e.g. -D tp=4 or -D mem='80 GiB'\n"
-	"  --json FILE|-     write the simulation results as JSON (doc/json.md);\n"
-	"                    with '-' the JSON owns standard output\n"
-	"  --csv FILE        one row per finished request (FILE.2.csv, ... for\n"
-	"                    later simulate statements)\n"
-	"  --trace FILE      a Perfetto / chrome://tracing timeline of iterations\n"
-	"  --seed N          override every workload's seed\n"
-	"  --sensitivity Q,..  differentiate the simulated figures by these fields\n"
-	"                    (e.g. gpu.mem_bw,gpu.flops.bf16) along the schedule\n"
-	"  --jit MODE        auto (default), always or never: compile step costs\n"
-	"                    to machine code (results are identical either way)\n"
-	"  --placement       print which node and GPUs each worker runs on\n"
-	"  --no-progress     no progress line on stderr during long simulations\n"
-	"  -h, --help        show this help\n";
+/* Options without a letter have ids past every char. */
+enum {
+	O_FOR = 256, O_WITH, O_FORMAT, O_DIFF, O_STATS, O_NO_SIMPLIFY, O_POINTS, O_HEADER,
+	O_VALUES, O_DEPS, O_SIMPLIFY, O_MAX_NODES, O_JSON, O_JSON_STDOUT, O_JIT, O_CSV,
+	O_PLOT, O_MPI, O_LIMIT, O_NO_PROGRESS, O_TRACE, O_SENSITIVITY, O_PLACEMENT,
+	O_SEED, O_DUMP_AST, O_GPU, O_NAME, O_LOAD, O_NO_FIT, O_DATA, O_CHECK,
+};
 
-static const char *usage_optimize =
-	"usage: sglsim optimize [-D NAME=VALUE]... [OPTIONS] FILE...\n"
-	"\n"
-	"Runs FILE like 'sglsim run' and searches with each optimize statement:\n"
-	"the best points (or the Pareto front) under the constraints, with each\n"
-	"point's params, objectives and constraint values (doc/optimize.md).\n"
-	"\n"
-	"options:\n"
-	"  -D NAME=VALUE     fix a param or const (it is then not searched)\n"
-	"  --json FILE|-     the results as JSON (doc/json.md); '-': standard output\n"
-	"  --csv FILE        every evaluated point: params, objectives, constraint\n"
-	"                    sides, then feasible and pareto as 1/0 (base units)\n"
-	"  --plot FILE       the front drawn with PLplot (.svg, .pdf or .ps)\n"
-	"  --jobs N, -j N    threads for the grid and processes for simulations\n"
-	"                    (default: the online CPUs); results do not depend on N\n"
-	"  --limit N         rows of the table (default 20)\n"
-	"  --mpi             under mpirun/srun: split the simulations over the ranks\n"
-	"  --jit MODE        auto (default: from 100000 points), always or never\n"
-	"  --no-progress     no progress bar on stderr\n"
-	"  --stats           the search's speed (points per second) on stderr\n"
-	"  -h, --help        show this help\n";
+typedef struct CliOption {
+	const char *name;    /* the long name, without "--" */
+	int has_arg;         /* no_argument or required_argument */
+	int id;              /* a letter is also the short form */
+	unsigned cmds;       /* the commands that take it */
+} CliOption;
 
-static const char *usage_expr =
-	"usage: sglsim expr FILE EXPR... [OPTIONS]\n"
-	"\n"
-	"Prints the simplified formula of each EXPR: a metric's or const's name, or\n"
-	"any expression over the file's names.  Free params stay symbols.\n"
-	"\n"
-	"options:\n"
-	"  -D, --bind NAME=VALUE  fix a param or const (it becomes a constant)\n"
-	"  --diff P               print the derivative by param P instead\n"
-	"  --format F             infix (default), latex, c, sympy or sexpr\n"
-	"  --no-simplify          print the formula as lowered, unsimplified\n"
-	"  --stats                print node counts before/after to stderr\n"
-	"  --for D --with W       bind a deployment and workload for metrics\n"
-	"  -h, --help             show this help\n";
+static const CliOption options[] = {
+	{"help", no_argument, 'h', C_ALL},
+	{"define", required_argument, 'D', C_FILES},
+	{"bind", required_argument, 'D', C_FILES},
+	{"output", required_argument, 'o', C_GRAPH | C_COMPILE | C_CALIBRATE},
+	{"jobs", required_argument, 'j', C_OPTIMIZE},
+	{"write", no_argument, 'w', C_FMT},
+	{"check", no_argument, O_CHECK, C_FMT},
+	{"dump-ast", no_argument, O_DUMP_AST, C_CHECK},
+	{"for", required_argument, O_FOR, C_FORMULA},
+	{"with", required_argument, O_WITH, C_FORMULA},
+	{"format", required_argument, O_FORMAT, C_EXPR},
+	{"diff", required_argument, O_DIFF, C_EXPR},
+	{"no-simplify", no_argument, O_NO_SIMPLIFY, C_EXPR},
+	{"stats", no_argument, O_STATS, C_EXPR | C_OPTIMIZE},
+	{"points", required_argument, O_POINTS, C_EVAL},
+	{"json", no_argument, O_JSON_STDOUT, C_EVAL},
+	{"json", required_argument, O_JSON, C_SIMULATE},
+	{"jit", required_argument, O_JIT, C_SIMULATE | C_EVAL},
+	{"header", required_argument, O_HEADER, C_COMPILE},
+	{"values", no_argument, O_VALUES, C_GRAPH},
+	{"deps", no_argument, O_DEPS, C_GRAPH},
+	{"simplify", no_argument, O_SIMPLIFY, C_GRAPH},
+	{"max-nodes", required_argument, O_MAX_NODES, C_GRAPH},
+	{"csv", required_argument, O_CSV, C_SIMULATE},
+	{"seed", required_argument, O_SEED, C_SIMULATE},
+	{"no-progress", no_argument, O_NO_PROGRESS, C_SIMULATE},
+	{"trace", required_argument, O_TRACE, C_RUN},
+	{"sensitivity", required_argument, O_SENSITIVITY, C_RUN},
+	{"placement", no_argument, O_PLACEMENT, C_RUN},
+	{"plot", required_argument, O_PLOT, C_OPTIMIZE},
+	{"limit", required_argument, O_LIMIT, C_OPTIMIZE},
+	{"mpi", no_argument, O_MPI, C_OPTIMIZE},
+	{"gpu", required_argument, O_GPU, C_CALIBRATE},
+	{"name", required_argument, O_NAME, C_CALIBRATE},
+	{"load", required_argument, O_LOAD, C_CALIBRATE},
+	{"no-fit", no_argument, O_NO_FIT, C_CALIBRATE},
+	{"data", required_argument, O_DATA, C_CALIBRATE},
+};
+enum { NOPTIONS = sizeof options / sizeof options[0] };
 
-static const char *usage_eval =
-	"usage: sglsim eval FILE EXPR... [OPTIONS]\n"
-	"\n"
-	"Evaluates each EXPR and prints 'EXPR = value unit' in readable units.\n"
-	"Params take their -D value, else their --points column, else their\n"
-	"default.  Values without a unit are in the param's base unit.\n"
-	"\n"
-	"options:\n"
-	"  -D, --bind NAME=VALUE  fix a param or const\n"
-	"  --points FILE.csv      evaluate at every row; the header names params;\n"
-	"                         writes CSV (input columns, then one per EXPR, in\n"
-	"                         base units) to standard output\n"
-	"  --json                 print base-unit numbers as JSON\n"
-	"  --jit=auto|always|never  evaluation tier (auto: the JIT from 100000\n"
-	"                         evaluations on)\n"
-	"  --for D --with W       bind a deployment and workload for metrics\n"
-	"  -h, --help             show this help\n";
+static const struct {
+	const char *name;
+	unsigned bit;
+	const char *const *usage;
+} commands[] = {
+	{"check", C_CHECK, &usage_check},       {"run", C_RUN, &usage_run},
+	{"optimize", C_OPTIMIZE, &usage_optimize}, {"expr", C_EXPR, &usage_expr},
+	{"eval", C_EVAL, &usage_eval},          {"graph", C_GRAPH, &usage_graph},
+	{"compile", C_COMPILE, &usage_compile}, {"calibrate", C_CALIBRATE, &usage_calibrate},
+	{"doc", C_DOC, &usage_doc},             {"fmt", C_FMT, &usage_fmt},
+};
 
-static const char *usage_graph =
-	"usage: sglsim graph FILE EXPR... -o OUT [OPTIONS]\n"
-	"       sglsim graph FILE --deps -o OUT [OPTIONS]\n"
-	"\n"
-	"Draws the expression DAG of each EXPR: shared subexpressions once, each\n"
-	"fn call as a labelled cluster, params at the bottom.  OUT ends in .dot,\n"
-	".svg, .png (rendered with Graphviz) or .mmd (Mermaid text).\n"
-	"\n"
-	"options:\n"
-	"  -o OUT                 the file to write\n"
-	"  -D, --bind NAME=VALUE  fix a param or const\n"
-	"  --values               show each node's value (params at -D or defaults)\n"
-	"  --simplify             draw the simplified formula (no fn clusters)\n"
-	"  --deps                 draw which params each metric of FILE depends on\n"
-	"                         (and which metrics it uses); no EXPR needed\n"
-	"  --max-nodes N          refuse larger graphs (default 500, at most 100000)\n"
-	"  --for D --with W       bind a deployment and workload for metrics\n"
-	"  -h, --help             show this help\n";
+/* ---------------------------------------------------------------- parsing */
 
-static const char *usage_compile =
-	"usage: sglsim compile FILE [EXPR...] -o LIB.so [--header OUT.h]\n"
-	"\n"
-	"Compiles the formulas of each EXPR (default: every metric of FILE) to a\n"
-	"shared library with a stable C ABI, for other programs to call:\n"
-	"  int  sglsim_eval(const double *params, double *metrics);\n"
-	"  void sglsim_eval_batch(long n, const double *params, double *metrics);\n"
-	"plus sglsim_param_names, sglsim_metric_names, sglsim_metric_units and\n"
-	"their counts.  Params and results are in base units.\n"
-	"\n"
-	"options:\n"
-	"  -o LIB.so              the library to write\n"
-	"  --header OUT.h         also write the header declaring the ABI\n"
-	"  -D, --bind NAME=VALUE  fix a param (it is no longer an input)\n"
-	"  --for D --with W       bind a deployment and workload for metrics\n"
-	"  -h, --help             show this help\n";
-
-static const char *usage_calibrate =
-	"usage: sglsim calibrate --gpu NAME [--name NEW] [--load FILE.sgl]... [--no-fit]\n"
-	"                        [-o OUT.sgl] [--data] TABLE.csv...\n"
-	"\n"
-	"Fits the kernel-law efficiencies of gpu NAME (stdlib/kernels.sgl; see\n"
-	"doc/model.md) to measured kernel timings, class by class: gemm\n"
-	"(compute_eff, fp8_eff, m_half, bw_eff, launch, wave_time), attention\n"
-	"(attn_eff, attn_q_half, attn_bw_eff, attn_launch, attn_block_time,\n"
-	"mla_eff), moe (moe_eff, moe_bw_eff, moe_overhead) and comm (its nvlink's\n"
-	"bw_factor, latency and custom_latency), by robust least squares on log\n"
-	"time.  Prints the median and p90 of |predicted/measured - 1| per table\n"
-	"subset before and after, and writes `gpu NEW : NAME { ... }` with the\n"
-	"fitted values.\n"
-	"\n"
-	"Tables (told apart by their header): aiconfigurator's gemm_perf,\n"
-	"context/generation_attention_perf, context/generation_mla_perf, moe_perf,\n"
-	"nccl_perf and custom_allreduce_perf; vidur's mlp.csv, all_reduce.csv and\n"
-	"send_recv.csv.\n"
-	"\n"
-	"options:\n"
-	"  --gpu NAME        the gpu to calibrate (stdlib or a --load file)\n"
-	"  --name NEW        name of the calibrated gpu (default NAME_calibrated)\n"
-	"  --load FILE.sgl   also load FILE (e.g. an earlier calibration); repeatable\n"
-	"  --no-fit          only report the errors of NAME as it is\n"
-	"  -o OUT.sgl        write the calibrated gpu to OUT.sgl\n"
-	"  --data TABLE.csv  a table (the same as naming it); repeatable\n"
-	"  -h, --help        show this help\n";
-
-static const char *usage_doc =
-	"usage: sglsim doc TABLE\n"
-	"\n"
-	"Prints a Markdown reference table generated from sglsim's own tables.\n"
-	"TABLE is one of: fields, units, builtins, keywords.\n";
+/* Everything the options of any command set. */
+typedef struct Cli {
+	unsigned cmd;
+	const char *usage;
+	DriverOpts o;
+	SimOpts so;
+	OptOpts oo;
+	ExprOpts xo;
+	EvalOpts vo;
+	GraphCmdOpts go;
+	CompileOpts co;
+	CalibrateOpts ca;
+	bool fmt_check, fmt_write;
+} Cli;
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -238,234 +160,251 @@ static int parse_define(const char *arg, SemaBinding *b)
 	return 0;
 }
 
-/* sglsim calibrate: its own options; returns the exit status. */
-static int cli_calibrate(int argc, char **argv)
+/* A whole number in [lo, hi] into *n; false if v is not one. */
+static bool whole(const char *v, long lo, long hi, long *n)
 {
-	CalibrateOpts c = {0};
-	c.argc = argc;
-	c.argv = argv;
-	c.loads = calloc((size_t)argc, sizeof *c.loads);
-	c.data = calloc((size_t)argc, sizeof *c.data);
-	int status = -1;
-	if (!c.loads || !c.data) status = 2;
-	for (int i = 2; i < argc && status < 0; i++) {
-		const char *a = argv[i];
-		bool more = i + 1 < argc;
-		if (a[0] != '-' || !strcmp(a, "-")) c.data[c.ndata++] = a;
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(usage_calibrate, stdout); status = 0; }
-		else if (!strcmp(a, "--gpu") && more) c.gpu = argv[++i];
-		else if (!strcmp(a, "--name") && more) c.name = argv[++i];
-		else if (!strcmp(a, "--load") && more) c.loads[c.nloads++] = argv[++i];
-		else if (!strcmp(a, "--data") && more) c.data[c.ndata++] = argv[++i];
-		else if (!strcmp(a, "-o") && more) c.out = argv[++i];
-		else if (!strcmp(a, "--no-fit")) c.no_fit = true;
-		else status = usage_error(usage_calibrate, "unknown option or missing value: '%s'", a);
-	}
-	if (status < 0 && !c.gpu) status = usage_error(usage_calibrate, "%s", "--gpu NAME is required");
-	if (status < 0 && c.ndata == 0) status = usage_error(usage_calibrate, "%s", "no table given");
-	if (status < 0 && c.no_fit && c.out)
-		status = usage_error(usage_calibrate, "%s", "--no-fit fits nothing to write: drop -o");
-	if (status < 0) status = cmd_calibrate(&c);
-	free(c.loads);
-	free(c.data);
-	return status;
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (!*v || *end || errno || x < lo || x > hi) return false;
+	*n = x;
+	return true;
 }
 
-/* Parses the arguments into o (whose arrays the caller owns) and runs the
- * command; returns the exit status. */
-static int cli(int argc, char **argv, DriverOpts *op)
+static bool jit_mode(const char *v)
 {
-	if (argc < 2)
-		return usage_error(usage_main, "%s", "no command given");
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(usage_main, stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "--version")) {
-		printf("sglsim %s\n", PACKAGE_VERSION);
-		printf("installed stdlib: %s\n", SGL_PKGDATADIR);
-#ifdef HAVE_LIBGCCJIT
-		printf("JIT (libgccjit): available\n");
-#else
-		printf("JIT (libgccjit): not built\n");
-#endif
-#ifdef HAVE_GVC
-		printf("Graphviz rendering: available\n");
-#else
-		printf("Graphviz rendering: not built\n");
-#endif
-#ifdef HAVE_MPI
-		printf("MPI: available (sglsim optimize --mpi)\n");
-#else
-		printf("MPI: not built\n");
-#endif
-#ifdef HAVE_PLPLOT
-		printf("PLplot (--plot): available\n");
-#else
-		printf("PLplot (--plot): not built\n");
-#endif
-		return 0;
-	}
-	const char *usage;
-	if (!strcmp(cmd, "check")) usage = usage_check;
-	else if (!strcmp(cmd, "run")) usage = usage_run;
-	else if (!strcmp(cmd, "optimize")) usage = usage_optimize;
-	else if (!strcmp(cmd, "doc")) usage = usage_doc;
-	else if (!strcmp(cmd, "expr")) usage = usage_expr;
-	else if (!strcmp(cmd, "eval")) usage = usage_eval;
-	else if (!strcmp(cmd, "graph")) usage = usage_graph;
-	else if (!strcmp(cmd, "compile")) usage = usage_compile;
-	else if (!strcmp(cmd, "calibrate")) return cli_calibrate(argc, argv);
-	else if (!strcmp(cmd, "fmt")) return cli_fmt(argc, argv);
-	else return usage_error(usage_main, "unknown command '%s'", cmd);
+	return !strcmp(v, "auto") || !strcmp(v, "always") || !strcmp(v, "never");
+}
 
-	DriverOpts o = *op;
-	SimOpts so = {.progress = true};
-	OptOpts oo = {.progress = true};
-	o.sim = &so;
-	o.opt = &oo;
-	bool opt_cmd = usage == usage_optimize;
-	ExprOpts xo = {0};
-	EvalOpts vo = {0};
-	GraphCmdOpts go = {0};
-	CompileOpts co = {0};
-	bool compiler_cmd = usage == usage_expr || usage == usage_eval || usage == usage_graph ||
-			    usage == usage_compile;
-	bool only_files = false;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (only_files || a[0] != '-' || !strcmp(a, "-")) {
-			o.files[o.nfiles++] = a;
-		} else if (!strcmp(a, "--")) {
-			only_files = true;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
-			return 0;
-		} else if (compiler_cmd && !strcmp(a, "--for") && i + 1 < argc) {
-			o.for_d = argv[++i];
-		} else if (compiler_cmd && !strcmp(a, "--with") && i + 1 < argc) {
-			o.with_w = argv[++i];
-		} else if (usage == usage_expr && !strcmp(a, "--format") && i + 1 < argc) {
-			xo.format = argv[++i];
-		} else if (usage == usage_expr && !strncmp(a, "--format=", 9)) {
-			xo.format = a + 9;
-		} else if (usage == usage_expr && !strcmp(a, "--diff") && i + 1 < argc) {
-			xo.diff = argv[++i];
-		} else if (usage == usage_expr && !strcmp(a, "--stats")) {
-			xo.stats = true;
-		} else if (usage == usage_expr && !strcmp(a, "--no-simplify")) {
-			xo.raw = true;
-		} else if (usage == usage_eval && !strcmp(a, "--points") && i + 1 < argc) {
-			vo.points = argv[++i];
-		} else if (usage == usage_compile && !strcmp(a, "-o") && i + 1 < argc) {
-			co.out = argv[++i];
-		} else if (usage == usage_compile && !strcmp(a, "--header") && i + 1 < argc) {
-			co.header = argv[++i];
-		} else if (usage == usage_graph && !strcmp(a, "-o") && i + 1 < argc) {
-			go.out = argv[++i];
-		} else if (usage == usage_graph && !strcmp(a, "--values")) {
-			go.values = true;
-		} else if (usage == usage_graph && !strcmp(a, "--deps")) {
-			go.deps = true;
-		} else if (usage == usage_graph && !strcmp(a, "--simplify")) {
-			go.simplify = true;
-		} else if (usage == usage_graph && !strcmp(a, "--max-nodes") && i + 1 < argc) {
-			char *end;
-			const char *v = argv[++i];
-			long n = strtol(v, &end, 10);
-			if (!*v || *end || n < 1 || n > GRAPH_MAX_NODES)
-				return usage_error(usage, "--max-nodes needs a whole number from 1 to 100000, not '%s'", v);
-			go.max_nodes = n;
-		} else if (usage == usage_eval && !strcmp(a, "--json")) {
-			vo.json = true;
-		} else if (usage == usage_eval && !strncmp(a, "--jit=", 6)) {
-			vo.jit = a + 6;
-		} else if (usage != usage_doc && (!strcmp(a, "-D") || !strcmp(a, "--define") || !strcmp(a, "--bind"))) {
-			if (i + 1 >= argc) return usage_error(usage, "%s needs NAME=VALUE", a);
-			if (parse_define(argv[++i], &o.binds[o.nbinds++]))
-				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", argv[i]);
-		} else if (usage != usage_doc && !strncmp(a, "--bind=", 7)) {
-			if (parse_define(a + 7, &o.binds[o.nbinds++]))
-				return usage_error(usage, "--bind needs NAME=VALUE, not '%s'", a + 7);
-		} else if (usage != usage_doc && !strncmp(a, "-D", 2)) {
-			if (parse_define(a + 2, &o.binds[o.nbinds++]))
-				return usage_error(usage, "-D needs NAME=VALUE, not '%s'", a + 2);
-		} else if (opt_cmd && !strcmp(a, "--json") && i + 1 < argc) {
-			oo.json = argv[++i];
-		} else if (opt_cmd && !strcmp(a, "--csv") && i + 1 < argc) {
-			oo.csv = argv[++i];
-		} else if (opt_cmd && !strcmp(a, "--plot") && i + 1 < argc) {
-			oo.plot = argv[++i];
-		} else if (opt_cmd && !strcmp(a, "--stats")) {
-			oo.stats = true;
-		} else if (opt_cmd && !strcmp(a, "--mpi")) {
-			oo.mpi = true;
-		} else if (opt_cmd && (!strcmp(a, "--jobs") || !strcmp(a, "-j") || !strcmp(a, "--limit")) && i + 1 < argc) {
-			char *end;
-			const char *v = argv[++i];
-			long n = strtol(v, &end, 10);
-			if (!*v || *end || n < 1 || n > 1000000)
-				return usage_error(usage, !strcmp(a, "--limit") ? "--limit needs a whole number from 1 to 1000000, not '%s'"
-						   : "--jobs needs a whole number from 1 to 1000000, not '%s'", v);
-			if (!strcmp(a, "--limit")) oo.limit = n;
-			else oo.jobs = (int)n;
-		} else if (opt_cmd && !strcmp(a, "--no-progress")) {
-			oo.progress = so.progress = false;
-		} else if (opt_cmd && !strcmp(a, "--jit") && i + 1 < argc) {
-			oo.jit = argv[++i];
-			if (strcmp(oo.jit, "auto") && strcmp(oo.jit, "always") && strcmp(oo.jit, "never"))
-				return usage_error(usage, "--jit takes auto, always or never, not '%s'", oo.jit);
-		} else if (usage == usage_run && !strcmp(a, "--json") && i + 1 < argc) {
-			so.json = argv[++i];
-		} else if (usage == usage_run && !strcmp(a, "--csv") && i + 1 < argc) {
-			so.csv = argv[++i];
-		} else if (usage == usage_run && !strcmp(a, "--trace") && i + 1 < argc) {
-			so.trace = argv[++i];
-		} else if (usage == usage_run && !strcmp(a, "--jit") && i + 1 < argc) {
-			so.jit = argv[++i];
-			if (strcmp(so.jit, "auto") && strcmp(so.jit, "always") && strcmp(so.jit, "never"))
-				return usage_error(usage, "--jit takes auto, always or never, not '%s'", so.jit);
-		} else if (usage == usage_run && !strcmp(a, "--sensitivity") && i + 1 < argc) {
-			so.sensitivity = argv[++i];
-		} else if (usage == usage_run && !strcmp(a, "--placement")) {
-			so.placement = true;
-		} else if (usage == usage_run && !strcmp(a, "--no-progress")) {
-			so.progress = false;
-		} else if (usage == usage_run && !strcmp(a, "--seed") && i + 1 < argc) {
-			char *end;
-			const char *v = argv[++i];
-			errno = 0;
-			unsigned long long n = strtoull(v, &end, 10);
-			if (!*v || *end || errno || v[0] == '-')
-				return usage_error(usage, "--seed needs a whole number >= 0, not '%s'", v);
-			so.seed = n;
-			so.have_seed = true;
-		} else if (usage == usage_check && !strcmp(a, "--dump-ast")) {
-			o.dump_ast = true;
-		} else {
-			return usage_error(usage, "unknown option '%s'", a);
+/* The long name of option id, for messages. */
+static const char *long_name(int id)
+{
+	for (int k = 0; k < NOPTIONS; k++)
+		if (options[k].id == id) return options[k].name;
+	return "?";
+}
+
+/* Applies option id with value v (NULL for a flag) to c; 0, or the exit
+ * status of a usage error. */
+static int apply(Cli *c, int id, const char *v)
+{
+	long n;
+	switch (id) {
+	case 'D':
+		if (parse_define(v, &c->o.binds[c->o.nbinds++]))
+			return usage_error(c->usage, "-D needs NAME=VALUE, not '%s'", v);
+		break;
+	case 'o':
+		c->go.out = c->co.out = c->ca.out = v;
+		break;
+	case 'j':
+		if (!whole(v, 1, 1000000, &n))
+			return usage_error(c->usage, "--jobs needs a whole number from 1 to 1000000, not '%s'", v);
+		c->oo.jobs = (int)n;
+		break;
+	case 'w': c->fmt_write = true; break;
+	case O_CHECK: c->fmt_check = true; break;
+	case O_DUMP_AST: c->o.dump_ast = true; break;
+	case O_FOR: c->o.for_d = v; break;
+	case O_WITH: c->o.with_w = v; break;
+	case O_FORMAT: c->xo.format = v; break;
+	case O_DIFF: c->xo.diff = v; break;
+	case O_NO_SIMPLIFY: c->xo.raw = true; break;
+	case O_STATS: c->xo.stats = c->oo.stats = true; break;
+	case O_POINTS: c->vo.points = v; break;
+	case O_JSON_STDOUT: c->vo.json = true; break;
+	case O_JSON: c->oo.json = c->so.json = v; break;
+	case O_JIT:
+		if (!jit_mode(v)) return usage_error(c->usage, "--jit takes auto, always or never, not '%s'", v);
+		c->oo.jit = c->so.jit = c->vo.jit = v;
+		break;
+	case O_HEADER: c->co.header = v; break;
+	case O_VALUES: c->go.values = true; break;
+	case O_DEPS: c->go.deps = true; break;
+	case O_SIMPLIFY: c->go.simplify = true; break;
+	case O_MAX_NODES:
+		if (!whole(v, 1, GRAPH_MAX_NODES, &n))
+			return usage_error(c->usage, "--max-nodes needs a whole number from 1 to 100000, not '%s'", v);
+		c->go.max_nodes = n;
+		break;
+	case O_CSV: c->oo.csv = c->so.csv = v; break;
+	case O_SEED: {
+		char *end;
+		errno = 0;
+		unsigned long long s = strtoull(v, &end, 10);
+		if (!*v || *end || errno || v[0] == '-')
+			return usage_error(c->usage, "--seed needs a whole number >= 0, not '%s'", v);
+		c->so.seed = c->oo.seed = s;
+		c->so.have_seed = c->oo.have_seed = true;
+		break;
+	}
+	case O_NO_PROGRESS: c->oo.progress = c->so.progress = false; break;
+	case O_TRACE: c->so.trace = v; break;
+	case O_SENSITIVITY: c->so.sensitivity = v; break;
+	case O_PLACEMENT: c->so.placement = true; break;
+	case O_PLOT: c->oo.plot = v; break;
+	case O_LIMIT:
+		if (!whole(v, 1, 1000000, &n))
+			return usage_error(c->usage, "--limit needs a whole number from 1 to 1000000, not '%s'", v);
+		c->oo.limit = n;
+		break;
+	case O_MPI: c->oo.mpi = true; break;
+	case O_GPU: c->ca.gpu = v; break;
+	case O_NAME: c->ca.name = v; break;
+	case O_LOAD: c->ca.loads[c->ca.nloads++] = v; break;
+	case O_NO_FIT: c->ca.no_fit = true; break;
+	case O_DATA: c->ca.data[c->ca.ndata++] = v; break;
+	}
+	return 0;
+}
+
+/* The usage error for a long option getopt did not take: "--NAME[=V]"
+ * unknown (with the closest name of this command), ambiguous (with the
+ * names it starts), or given a value it does not take. */
+static int bad_long(const Cli *c, const struct option *longs, const char *arg)
+{
+	const char *name = arg + 2;
+	size_t len = strcspn(name, "=");
+	char starts[256] = "";
+	int nstart = 0;
+	Suggest sg;
+	char word[64];
+	snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), name);
+	suggest_init(&sg, word);
+	for (const struct option *l = longs; l->name; l++) {
+		if (l->has_arg == no_argument && strlen(l->name) == len && !strncmp(l->name, name, len))
+			return usage_error(c->usage, "--%s takes no value", l->name);
+		if (!strncmp(l->name, name, len) && strlen(starts) + strlen(l->name) + 5 < sizeof starts) {
+			strcat(strcat(starts, nstart++ ? ", --" : "--"), l->name);
+		}
+		suggest_offer(&sg, l->name);
+	}
+	if (nstart > 1) {
+		fprintf(stderr, "sglsim: '%.*s' is ambiguous: %s\n%s", (int)len + 2, arg, starts, c->usage);
+		return 2;
+	}
+	if (nstart == 1 && name[len] == '=')   /* a prefix of a flag, given a value */
+		return usage_error(c->usage, "'%s': the option takes no value", arg);
+	const char *best = suggest_best(&sg);
+	if (best) {
+		fprintf(stderr, "sglsim: unknown option '%s'; did you mean '--%s'?\n%s", arg, best, c->usage);
+		return 2;
+	}
+	return usage_error(c->usage, "unknown option '%s'", arg);
+}
+
+/* Reads argv[2..] (argv[1] is the command) into c: the options of c->cmd
+ * and, in order, its operands (c->o.files).  0, 1 for --help (shown), or
+ * the exit status of a usage error. */
+static int parse_args(Cli *c, int argc, char **argv)
+{
+	struct option longs[NOPTIONS + 1];
+	/* '-': operands come back in order as id 1, whatever POSIXLY_CORRECT
+	 * says; ':': we say what is wrong */
+	char shorts[3 * NOPTIONS + 4] = "-:";
+	int nl = 0;
+	size_t ns = 2;
+	for (int k = 0; k < NOPTIONS; k++) {
+		const CliOption *op = &options[k];
+		if (!(op->cmds & c->cmd)) continue;
+		longs[nl++] = (struct option){op->name, op->has_arg, NULL, op->id};
+		if (op->id < 256 && !strchr(shorts, op->id)) {
+			shorts[ns++] = (char)op->id;
+			if (op->has_arg == required_argument) shorts[ns++] = ':';
 		}
 	}
-	if (usage == usage_doc) {
-		if (o.nfiles != 1) return usage_error(usage, "%s", "doc needs one TABLE name");
-		int r = doc_print(stdout, o.files[0]);
-		if (r) return usage_error(usage, "unknown table '%s'", o.files[0]);
-		return 0;
+	longs[nl] = (struct option){0};
+	shorts[ns] = 0;
+	/* argv + 1: the command stands where getopt expects the program */
+	int ac = argc - 1;
+	char **av = argv + 1;
+	opterr = 0;
+	optind = 0;   /* glibc: start afresh */
+	for (;;) {
+		int id = getopt_long(ac, av, shorts, longs, NULL);
+		if (id == -1) break;
+		const char *arg = av[optind - 1];
+		bool is_long = !strncmp(arg, "--", 2);
+		char letter[3] = {'-', (char)(optopt > 0 && optopt < 256 ? optopt : '?'), 0};
+		if (id == 1) {
+			c->o.files[c->o.nfiles++] = optarg;
+		} else if (id == '?') {
+			if (is_long) return bad_long(c, longs, arg);
+			return usage_error(c->usage, "unknown option '%s'", letter);
+		} else if (id == ':') {
+			if (is_long) return usage_error(c->usage, "--%s needs a value", long_name(optopt));
+			return usage_error(c->usage, "%s needs a value", letter);
+		} else if (id == 'h') {
+			fputs(c->usage, stdout);
+			return 1;
+		} else {
+			int r = apply(c, id, optarg);
+			if (r) return r;
+		}
 	}
-	if (o.nfiles == 0) return usage_error(usage, "%s", "no input file");
-	if (compiler_cmd && usage != usage_compile && !go.deps && o.nfiles < 2)
-		return usage_error(usage, "%s", "give FILE and at least one EXPR");
-	if (usage == usage_compile) return cmd_compile(&o, &co);
-	if (compiler_cmd && (!o.for_d) != (!o.with_w))
-		return usage_error(usage, "%s", "--for D and --with W go together");
-	if (usage == usage_expr) return cmd_expr(&o, &xo);
-	if (usage == usage_eval) return cmd_eval(&o, &vo);
-	if (usage == usage_graph) return cmd_graph(&o, &go);
-	*op = o;
-	if (usage == usage_check) return driver_check(&o);
+	for (int i = optind; i < ac; i++) c->o.files[c->o.nfiles++] = av[i];   /* after "--" */
+	return 0;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static int version(void)
+{
+	printf("sglsim %s\n", PACKAGE_VERSION);
+	printf("installed stdlib: %s\n", SGL_PKGDATADIR);
+#ifdef HAVE_LIBGCCJIT
+	printf("JIT (libgccjit): available\n");
+#else
+	printf("JIT (libgccjit): not built\n");
+#endif
+#ifdef HAVE_GVC
+	printf("Graphviz rendering: available\n");
+#else
+	printf("Graphviz rendering: not built\n");
+#endif
+#ifdef HAVE_MPI
+	printf("MPI: available (sglsim optimize --mpi)\n");
+#else
+	printf("MPI: not built\n");
+#endif
+#ifdef HAVE_PLPLOT
+	printf("PLplot (--plot): available\n");
+#else
+	printf("PLplot (--plot): not built\n");
+#endif
+	return 0;
+}
+
+static int run_calibrate(Cli *c, int argc, char **argv)
+{
+	CalibrateOpts *ca = &c->ca;
+	for (int i = 0; i < c->o.nfiles; i++) ca->data[ca->ndata++] = c->o.files[i];
+	ca->argc = argc;
+	ca->argv = argv;
+	if (!ca->gpu) return usage_error(c->usage, "%s", "--gpu NAME is required");
+	if (ca->ndata == 0) return usage_error(c->usage, "%s", "no table given");
+	if (ca->no_fit && ca->out) return usage_error(c->usage, "%s", "--no-fit fits nothing to write: drop -o");
+	return cmd_calibrate(ca);
+}
+
+static int run_fmt(Cli *c)
+{
+	int n = c->o.nfiles;
+	const char *why = !n ? "give at least one FILE"
+		: c->fmt_check && c->fmt_write ? "--check and -w do not go together"
+		: !c->fmt_check && !c->fmt_write && n > 1 ? "several files need --check or -w (one file prints its text)"
+		: NULL;
+	if (why) return usage_error(c->usage, "%s", why);
+	return cmd_fmt(c->o.files, n, c->fmt_check, c->fmt_write);
+}
+
+/* check, run and optimize: the driver, under mpirun too with --mpi. */
+static int run_driver(Cli *c, int argc, char **argv)
+{
+	DriverOpts *o = &c->o;
+	if (c->cmd == C_CHECK) return driver_check(o);
 	interrupt_catch();   /* Ctrl-C stops simulations and searches cleanly */
-	if (!oo.mpi) return driver_run(&o);
+	if (!c->oo.mpi) return driver_run(o);
 	/* --mpi: every rank runs the file; only rank 0 speaks and writes */
 	const char *why;
 	if (!opt_mpi_init(&argc, &argv, &why)) {
@@ -473,14 +412,77 @@ static int cli(int argc, char **argv, DriverOpts *op)
 		return 1;
 	}
 	if (opt_mpi_rank() > 0) {
-		oo.json = oo.csv = oo.plot = NULL;
-		oo.progress = false;
+		c->oo.json = c->oo.csv = c->oo.plot = NULL;
+		c->oo.progress = false;
 		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) return 1;
 	}
-	int status = driver_run(&o);
+	int status = driver_run(o);
 	opt_mpi_finalize();
 	return status;
 }
+
+/* Parses the arguments into c (whose arrays the caller owns) and runs the
+ * command; returns the exit status. */
+static int cli(int argc, char **argv, Cli *c)
+{
+	if (argc < 2) return usage_error(usage_main, "%s", "no command given");
+	const char *cmd = argv[1];
+	bool help = !strcmp(cmd, "help");
+	if (help && argc > 2) cmd = argv[2];   /* sglsim help CMD */
+	else if (help || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) return version();
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0] && !c->cmd; k++)
+		if (!strcmp(cmd, commands[k].name)) {
+			c->cmd = commands[k].bit;
+			c->usage = *commands[k].usage;
+		}
+	if (!c->cmd) {
+		Suggest sg;
+		suggest_init(&sg, cmd);
+		for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) suggest_offer(&sg, commands[k].name);
+		if (suggest_best(&sg)) {
+			fprintf(stderr, "sglsim: unknown command '%s'; did you mean '%s'?\n%s", cmd, suggest_best(&sg), usage_main);
+			return 2;
+		}
+		return usage_error(usage_main, "unknown command '%s'", cmd);
+	}
+	if (help) {
+		fputs(c->usage, stdout);
+		return 0;
+	}
+	c->so.progress = c->oo.progress = true;
+	c->o.sim = &c->so;
+	c->o.opt = &c->oo;
+	int r = parse_args(c, argc, argv);
+	if (r) return r == 1 ? 0 : r;
+
+	DriverOpts *o = &c->o;
+	switch (c->cmd) {
+	case C_CALIBRATE: return run_calibrate(c, argc, argv);
+	case C_FMT: return run_fmt(c);
+	case C_DOC:
+		if (o->nfiles != 1) return usage_error(c->usage, "%s", "doc needs one TABLE name");
+		if (doc_print(stdout, o->files[0])) return usage_error(c->usage, "unknown table '%s'", o->files[0]);
+		return 0;
+	}
+	if (o->nfiles == 0) return usage_error(c->usage, "%s", "no input file");
+	if ((c->cmd & C_FORMULA) && c->cmd != C_COMPILE && !c->go.deps && o->nfiles < 2)
+		return usage_error(c->usage, "%s", "give FILE and at least one EXPR");
+	if ((c->cmd & C_FORMULA) && (!o->for_d) != (!o->with_w))
+		return usage_error(c->usage, "%s", "--for D and --with W go together");
+	switch (c->cmd) {
+	case C_COMPILE: return cmd_compile(o, &c->co);
+	case C_EXPR: return cmd_expr(o, &c->xo);
+	case C_EVAL: return cmd_eval(o, &c->vo);
+	case C_GRAPH: return cmd_graph(o, &c->go);
+	}
+	return run_driver(c, argc, argv);
+}
+
+/* ---------------------------------------------------------------- main */
 
 /* The checker and evaluator recurse over expressions, definitions and
  * inlined calls, each bounded (doc/limits.md); the deepest allowed
@@ -492,24 +494,27 @@ enum { CLI_STACK_BYTES = 256 << 20 };
 typedef struct CliCall {
 	int argc;
 	char **argv;
-	DriverOpts *o;
+	Cli *c;
 	int status;
 } CliCall;
 
 static void *cli_thread(void *arg)
 {
-	CliCall *c = arg;
-	c->status = cli(c->argc, c->argv, c->o);
+	CliCall *call = arg;
+	call->status = cli(call->argc, call->argv, call->c);
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	DriverOpts o = {0};
-	o.files = calloc((size_t)argc, sizeof *o.files);
-	o.binds = calloc((size_t)argc, sizeof *o.binds);
-	if (!o.files || !o.binds) return 2;
-	CliCall call = {argc, argv, &o, 0};
+	static Cli c;
+	size_t n = (size_t)argc + 1;
+	c.o.files = calloc(n, sizeof *c.o.files);
+	c.o.binds = calloc(n, sizeof *c.o.binds);
+	c.ca.loads = calloc(n, sizeof *c.ca.loads);
+	c.ca.data = calloc(n, sizeof *c.ca.data);
+	if (!c.o.files || !c.o.binds || !c.ca.loads || !c.ca.data) return 2;
+	CliCall call = {argc, argv, &c, 0};
 	pthread_attr_t attr;
 	pthread_t t;
 	bool threaded = false;
@@ -525,8 +530,10 @@ int main(int argc, char **argv)
 		fputs("sglsim: interrupted: what was written is partial (marked so)\n", stderr);
 		status = 130;   /* 128 + SIGINT, as a shell reports it */
 	}
-	for (int i = 0; i < argc; i++) free((char *)o.binds[i].name);
-	free(o.files);
-	free(o.binds);
+	for (int i = 0; i < c.o.nbinds; i++) free((char *)c.o.binds[i].name);
+	free(c.o.files);
+	free(c.o.binds);
+	free(c.ca.loads);
+	free(c.ca.data);
 	return status;
 }

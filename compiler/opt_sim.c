@@ -2,8 +2,8 @@
  *
  * A point is simulated by fixing every param as if by -D (the searched
  * ones at the point's members, the others at their defaults), running
- * `simulate D with W` quietly with the workload's own seed, and freeing
- * the params again.  Every point sees the same seed, so two points differ
+ * `simulate D with W` quietly with the workload's own seed (or --seed's),
+ * and freeing the params again.  Every point sees the same seed, so two points differ
  * only by their params.
  *
  * Many points: --jobs worker processes (fork; the checked program is
@@ -87,7 +87,9 @@ bool opt_simulate(OptProblem *P, uint64_t idx, double *fig, char **why)
 		p->value = (Value){.k = V_NUM, .num = v, .dim = p->type.dim};
 	}
 	SimResult r;
-	bool ok = simulate_quiet(s, P->dname, P->wname, P->stmt->nspan, &r, why);
+	const OptOpts *oo = P->o;
+	bool ok = simulate_quiet(s, P->dname, P->wname, P->stmt->nspan,
+				 oo && oo->have_seed ? &oo->seed : NULL, &r, why);
 	if (ok && r.interrupted) {   /* cut short: not the point's figures; no reason = not simulated */
 		sim_result_free(&r);
 		ok = false;

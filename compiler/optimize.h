@@ -19,6 +19,7 @@
 #ifndef SGL_OPTIMIZE_H
 #define SGL_OPTIMIZE_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "lang/sema.h"
 
@@ -32,6 +33,8 @@ typedef struct OptOpts {
 	bool progress;           /* a progress bar on stderr when it is a TTY */
 	const char *jit;         /* auto | always | never */
 	bool stats;              /* --stats: the search's speed on stderr */
+	bool have_seed;          /* --seed N: every simulated point's seed */
+	uint64_t seed;
 } OptOpts;
 
 typedef struct OptSession {

@@ -490,7 +490,8 @@ static void capture_diag(void *ud, const Diag *d)
 	if (d->level == DIAG_ERROR && !*first) *first = heap_strdup(d->msg);
 }
 
-bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, SimResult *res, char **why)
+bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, const uint64_t *seed,
+		    SimResult *res, char **why)
 {
 	Diags *ds = s->d;
 	DiagFn fn = ds->fn;
@@ -501,6 +502,10 @@ bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, SimResult *r
 	ds->ud = &first;
 	SimSetup u;
 	SimOpts o = {.jit = "never"};   /* bytecode: the same bits, no compile per point */
+	if (seed) {
+		o.have_seed = true;
+		o.seed = *seed;
+	}
 	bool ok = sim_setup(&u, s, s->prog->root, d, w, NULL, at, &o);
 	char *err = NULL;
 	if (ok) {

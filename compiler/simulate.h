@@ -46,9 +46,11 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out);
  * extension: the --csv/--trace/--plot file of a file's later statements
  * (a heap string). */
 char *numbered_path(const char *path, int n);
-/* Runs `simulate d with w` without output (the workload's own seed, the
- * bytecode cost: the same figures as simulate_stmt would print), for the
- * optimizer; false with *why (a heap string) when the run cannot be set
- * up or stops.  Diagnostics are kept out of the terminal. */
-bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, SimResult *res, char **why);
+/* Runs `simulate d with w` without output (the workload's own seed unless
+ * seed is not NULL, the bytecode cost: the same figures as simulate_stmt
+ * would print), for the optimizer; false with *why (a heap string) when
+ * the run cannot be set up or stops.  Diagnostics are kept out of the
+ * terminal. */
+bool simulate_quiet(Sema *s, const char *d, const char *w, Span at, const uint64_t *seed,
+		    SimResult *res, char **why);
 #endif

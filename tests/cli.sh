@@ -41,6 +41,34 @@ check "-D outside the domain is an error" err_has "-D tp: 3 is not in the domain
 check "-D with the wrong dimension is an error" err_has "the value must be bytes [B], like the const" "$SGLSIM" check -D "mem=2 s" "$tmp/p.sgl"
 check "-D of an unknown name" status_is 1 "$SGLSIM" check -D nope=1 "$tmp/p.sgl"
 
+# Options the GNU way, the same in every command (main.c's table).
+check "--define NAME=VALUE" out_is "171798691840 B" "$SGLSIM" run --define tp=2 "$tmp/p.sgl"
+check "--define=NAME=VALUE and --bind" out_is "171798691840 B" "$SGLSIM" run --define=tp=2 "$tmp/p.sgl"
+check "--bind in run too" out_is "171798691840 B" "$SGLSIM" run --bind tp=2 "$tmp/p.sgl"
+check "options after the file" out_is "171798691840 B" "$SGLSIM" run "$tmp/p.sgl" -D tp=2
+check "options after the file under POSIXLY_CORRECT" out_is "171798691840 B" env POSIXLY_CORRECT=1 "$SGLSIM" run "$tmp/p.sgl" -D tp=2
+check "an unambiguous prefix of a long option" out_is "171798691840 B" "$SGLSIM" run --def tp=2 "$tmp/p.sgl"
+check "eval --jit MODE and --jit=MODE" sh -c "
+	a=\$(\"$SGLSIM\" eval \"$tmp/p.sgl\" 'tp * mem' --jit never -D tp=2) &&
+	b=\$(\"$SGLSIM\" eval \"$tmp/p.sgl\" 'tp * mem' --jit=never -D tp=2) &&
+	[ \"\$a\" = \"\$b\" ] && [ \"\$a\" = 'tp * mem = 160 GiB' ]"
+check "run --jit=MODE" status_is 0 "$SGLSIM" run --jit=never -D tp=2 "$tmp/p.sgl"
+check "a bad --jit mode" err_has "--jit takes auto, always or never, not 'sometimes'" "$SGLSIM" eval "$tmp/p.sgl" tp --jit sometimes
+check "an ambiguous prefix names the candidates" err_has "'--s' is ambiguous: --seed, --sensitivity" "$SGLSIM" run --s 1 "$tmp/p.sgl"
+check "an unknown option names the closest" err_has "unknown option '--sed'; did you mean '--seed'?" "$SGLSIM" run --sed 1 "$tmp/p.sgl"
+check "an option of another command is unknown here" err_has "unknown option '--plot'" "$SGLSIM" run --plot x.svg "$tmp/p.sgl"
+check "a flag given a value" err_has "--dump-ast takes no value" "$SGLSIM" check --dump-ast=yes "$tmp/p.sgl"
+check "an option without its value" err_has "--seed needs a value" "$SGLSIM" run "$tmp/p.sgl" --seed
+check "a letter without its value" err_has "-D needs a value" "$SGLSIM" run "$tmp/p.sgl" -D
+check "an unknown letter" err_has "unknown option '-q'" "$SGLSIM" run -q "$tmp/p.sgl"
+check "an unknown command names the closest" err_has "unknown command 'chek'; did you mean 'check'?" "$SGLSIM" chek "$tmp/p.sgl"
+printf 'print 1 s\n' >"$tmp/-dash.sgl"
+check "-- ends the options" out_is "1 s" sh -c "cd \"$tmp\" && \"$SGLSIM\" run -- -dash.sgl"
+check "-- ends the options of fmt" out_is "print 1 s" sh -c "cd \"$tmp\" && \"$SGLSIM\" fmt -- -dash.sgl"
+check "sglsim help CMD is CMD --help" sh -c "\"$SGLSIM\" help eval >\"$tmp/h1\" && \"$SGLSIM\" eval --help >\"$tmp/h2\" && cmp \"$tmp/h1\" \"$tmp/h2\""
+check "every command takes -h and --help" sh -c "for c in check run optimize expr eval graph compile calibrate doc fmt; do
+	\"$SGLSIM\" \$c -h | grep -q \"^usage: sglsim \$c\" && \"$SGLSIM\" \$c --help | grep -q \"^usage: sglsim \$c\" || exit 1; done"
+
 check "stdin as -" sh -c "printf 'print 2 GiB\n' | \"$SGLSIM\" run - | grep -qx '2147483648 B'"
 check "check prints FILE: ok" out_is "$tmp/p.sgl: ok" "$SGLSIM" check "$tmp/p.sgl"
 

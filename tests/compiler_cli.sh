@@ -50,8 +50,8 @@ SGL
 check "a param without a value or column is an error" err_has "no column for param 'q'" "$SGLSIM" eval nodef.sgl f --points x.sgl.csv
 check "eval of a missing CSV file" err_has "cannot read 'none.csv'" "$SGLSIM" eval m.sgl poly --points none.csv
 awk 'BEGIN { print "tp,batch"; for (i = 0; i < 3000; i++) printf "%d,%d\n", 2 ^ (i % 4), 1 + i % 256 }' >many.csv
-"$SGLSIM" eval m.sgl mlp twice poly --points many.csv --jit=never >never.csv 2>&1
-"$SGLSIM" eval m.sgl mlp twice poly --points many.csv --jit=always >always.csv 2>&1
+"$SGLSIM" eval m.sgl mlp twice poly --points many.csv --jit never >never.csv 2>&1
+"$SGLSIM" eval m.sgl mlp twice poly --points many.csv --jit always >always.csv 2>&1
 check "JIT and interpreter agree byte for byte" cmp never.csv always.csv
 
 check "graph writes SVG" sh -c "\"$SGLSIM\" graph m.sgl mlp -o g.svg && grep -q '<svg' g.svg"

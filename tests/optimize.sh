@@ -130,6 +130,15 @@ check "simulated objectives: analytic constraints prune before simulating" sh -c
 	grep -q '9 points, .* 6 simulated' \"$tmp/des.out\" && grep -q 'total_gpus <= 4 .*cut 3 points' \"$tmp/des.out\""
 check "simulated objectives: the same JSON with 1 and 3 worker processes" sh -c "
 	\"$SGLSIM\" optimize \"$tmp/des.sgl\" --jobs 3 --json \"$tmp/des3.json\" >/dev/null && cmp \"$tmp/des1.json\" \"$tmp/des3.json\""
+check "--seed N reaches the simulated points: the workload's own seed gives the same JSON" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/des.sgl\" --jobs 1 --seed 1 --json \"$tmp/seed1.json\" >/dev/null &&
+	cmp \"$tmp/des1.json\" \"$tmp/seed1.json\""
+check "--seed N reaches the simulated points: another seed, other figures (run --seed too)" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/des.sgl\" --jobs 1 --seed=2 --json \"$tmp/seed2.json\" >/dev/null &&
+	! cmp -s \"$tmp/des1.json\" \"$tmp/seed2.json\" &&
+	\"$SGLSIM\" run \"$tmp/des.sgl\" --seed 2 --no-progress >\"$tmp/seed2.run\" &&
+	\"$SGLSIM\" optimize \"$tmp/des.sgl\" --seed 2 --no-progress >\"$tmp/seed2.opt\" &&
+	cmp \"$tmp/seed2.run\" \"$tmp/seed2.opt\""
 check "simulated figures equal a plain simulate of the chosen point" py "$tmp/des1.json" "$SGLSIM" "$tmp" <<'PY'
 import json, subprocess, sys
 d = json.load(open(sys.argv[1]))
