@@ -6,17 +6,15 @@
 # `sglsim compile` command, the clients are built and run, every
 # transcript of the page (```console: '$ COMMAND' lines, then the lines it
 # shows, '...' for lines left out) is run and its lines found in the real
-# output, and the clients' numbers are compared with `sglsim eval` at the
-# same points: equal as doubles, bit for bit.
+# output (tests/mdrun.sh does the extracting and the transcripts), and the
+# clients' numbers are compared with `sglsim eval` at the same points:
+# equal as doubles, bit for bit.
 # Skipped when sglsim is built without libgccjit, the Python parts when
 # python3 is missing.  Environment: SGLSIM, SRCDIR, CC (default cc).
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mdrun.sh"
 
-doc=$SRCDIR/doc/embedding.md
 rel=doc/embedding.md
-work=$tmp/work
-mkdir -p "$work"
-export SGLSIM
 CC=${CC:-cc}
 tab=$(printf '\t')
 files="serve.sgl eval_dlopen.c eval_linked.c eval_ctypes.py"
@@ -33,38 +31,9 @@ if ! "$SGLSIM" --version 2>/dev/null | grep -q 'JIT (libgccjit): available'; the
 fi
 
 # ---------------------------------------------------------------- extract
-#   file LINE NAME K     a block saved as NAME (its text in $tmp/blk.K)
-#   cmd LINE K COMMAND   a transcript's command (shown lines in $tmp/want.K)
-awk -v dir="$tmp" '
-	/^```(sgl|c|python)[ \t]*$/ { inb = 1; first = 1; nb++; blk = dir "/blk." nb; name = ""; next }
-	/^```console[ \t]*$/ { incon = 1; next }
-	/^```/ && inb {
-		inb = 0; close(blk)
-		if (name != "") printf "file\t%d\t%s\t%d\n", start, name, nb
-		next
-	}
-	/^```/ && incon { incon = 0; if (cur != "") close(cur); cur = ""; next }
-	inb {
-		if (first) {
-			first = 0; start = NR
-			if (match($0, /^# [A-Za-z0-9_.-]+\.(sgl|py)/)) name = substr($0, 3, RLENGTH - 2)
-			else if (match($0, /^\/\* [A-Za-z0-9_.-]+\.c/)) name = substr($0, 4, RLENGTH - 3)
-		}
-		print > blk
-		next
-	}
-	incon && /^\$ / {
-		if (cur != "") close(cur)
-		nc++; cur = dir "/want." nc; printf "" > cur
-		printf "cmd\t%d\t%d\t%s\n", NR, nc, substr($0, 3)
-		next
-	}
-	incon && cur != "" && $0 != "..." { sub(/[ \t]+$/, ""); print > cur; next }
-' "$doc" >"$tmp/plan"
-
-while IFS="$tab" read -r kind line a b; do
-	[ "$kind" = file ] && cp "$tmp/blk.$b" "$work/$a"
-done <"$tmp/plan"
+md_save="sgl c python"
+md_plan "$rel"
+md_files
 missing=
 for f in $files; do [ -f "$work/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ]; then
@@ -73,23 +42,12 @@ else
 	not_ok "$rel: examples missing from the page:$missing"
 fi
 
-# run_cmd COMMAND: run it in $work with 'sglsim' the binary under test;
-# its output (trailing blanks removed) in $tmp/out, its status in $rc.
-run_cmd() {
-	(cd "$work" && sh -c 'sglsim() { "$SGLSIM" "$@"; }
-'"$1") </dev/null >"$tmp/raw" 2>&1
-	rc=$?
-	sed 's/[[:space:]]*$//' "$tmp/raw" >"$tmp/out"
-}
-
 # ---------------------------------------------------------------- compile
 compile=$(awk -F"$tab" '$1 == "cmd" && $4 ~ /^sglsim compile / { print $4; exit }' "$tmp/plan")
 if [ -z "$compile" ]; then
 	not_ok "$rel: no '\$ sglsim compile' transcript"
 else
-	run_cmd "$compile"
-	compile_rc=$rc
-	cp "$tmp/out" "$tmp/compile.out"
+	md_run_cmd "$compile" # its transcript below reuses this run
 	if [ "$rc" -eq 0 ] && [ -f "$work/libserve.so" ] && [ -f "$work/serve.h" ]; then
 		ok "$rel: \$ $compile writes libserve.so and serve.h"
 	else
@@ -114,34 +72,10 @@ build eval_dlopen.c "$CC" -Wall -Wextra -I"$SRCDIR/include" eval_dlopen.c -ldl -
 build eval_linked.c "$CC" -Wall -Wextra eval_linked.c -I. -L. -lserve '-Wl,-rpath,$ORIGIN' -o eval_linked
 
 # ---------------------------------------------------------------- transcripts
-while IFS="$tab" read -r kind line a b; do
-	[ "$kind" = cmd ] || continue
-	case $b in
-	python3*) if [ -z "$have_python" ]; then ok "$rel:$line: \$ $b # SKIP no python3"; continue; fi ;;
-	esac
-	if [ "$b" = "$compile" ]; then # already run
-		rc=$compile_rc
-		cp "$tmp/compile.out" "$tmp/out"
-	else
-		run_cmd "$b"
-	fi
-	miss=0
-	: >"$tmp/missing"
-	while IFS= read -r want; do
-		grep -qxF -- "$want" "$tmp/out" || { miss=$((miss + 1)); echo "$want" >>"$tmp/missing"; }
-	done <"$tmp/want.$a"
-	shown=$(wc -l <"$tmp/want.$a" | tr -d ' ')
-	if [ "$rc" -ne 0 ]; then
-		not_ok "$rel:$line: \$ $b: exit $rc"
-		sed 's/^/# /' "$tmp/out" | head -30
-	elif [ "$miss" -ne 0 ]; then
-		not_ok "$rel:$line: \$ $b: $miss of the $shown lines shown are not in the output"
-		sed 's/^/# shown, missing: /' "$tmp/missing" | head -20
-		sed 's/^/# real: /' "$tmp/out" | head -40
-	else
-		ok "$rel:$line: \$ $b (exit 0; the $shown lines shown are in the output)"
-	fi
-done <"$tmp/plan"
+md_skip() {
+	case $1 in python3*) [ -n "$have_python" ] || echo "no python3" ;; esac
+}
+md_commands
 
 # ---------------------------------------------------------------- numbers
 # same_numbers A B: files of 'name value' lines, equal names and values
