@@ -17,6 +17,7 @@
 #include "simplify.h"
 #include "units_fmt.h"
 #include "lang/parse.h"
+#include "runtime/csv.h"
 #include "runtime/num.h"
 
 #include <errno.h>
@@ -100,20 +101,26 @@ int cmd_expr(const DriverOpts *o, const ExprOpts *x)
 	session_open(&s, o, o->files[0]);
 	Roots r = {0};
 	int status = 1;
-	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
+	/* --diff P with P fixed by -D: the derivative at P's value, so P is
+	 * lowered free and replaced by its value after differentiating */
+	Symbol *dp = s.ok && x->diff ? sema_lookup(s.sema, s.prog.root, x->diff) : NULL;
+	if (s.ok && x->diff && (!dp || dp->kind != SYM_PARAM)) {
+		fprintf(stderr, "sglsim: error: --diff %s: no param named '%s'\n", x->diff, x->diff);
+		goto done;
+	}
+	bool at = dp && dp->bound;
+	if (at) dp->bound = false;
+	bool lowered = s.ok && lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false);
+	if (at) dp->bound = true;
+	if (!lowered) goto done;
 	status = 0;
 	for (int i = 0; i < r.n; i++) {
 		NodeId n = r.nodes[i];
 		size_t before = dag_count(&r.g, &n, 1);
-		if (x->diff) {
-			Symbol *p = sema_lookup(s.sema, s.prog.root, x->diff);
-			if (!p || p->kind != SYM_PARAM) {
-				fprintf(stderr, "sglsim: error: --diff %s: no param named '%s'\n", x->diff, x->diff);
-				status = 1;
-				break;
-			}
-			n = p->bound ? dag_const(&r.g, 0)
-				     : dag_derive(&r.g, n, dag_add_param(&r.g, p->name, p->type.dim));
+		if (dp) {
+			uint32_t k = dag_add_param(&r.g, dp->name, dp->type.dim);
+			n = dag_derive(&r.g, n, k);
+			if (at) n = dag_simplify(&r.g, dag_import(&r.g, &r.g, n, k, dp->value.num));
 		} else if (!x->raw) {
 			n = dag_simplify(&r.g, n);
 		}
@@ -140,14 +147,14 @@ done:
 
 /* ---------------------------------------------------------------- eval */
 
-/* A CSV file in memory: rows of cells (RFC 4180 quoting). */
-typedef struct Csv {
+/* A --points CSV file in memory: rows of cells (RFC 4180 quoting). */
+typedef struct Points {
 	char ***rows;
 	int *ncols;
 	int nrows;
-} Csv;
+} Points;
 
-static void csv_free(Csv *c)
+static void points_free(Points *c)
 {
 	for (int i = 0; i < c->nrows; i++) {
 		for (int k = 0; k < c->ncols[i]; k++) free(c->rows[i][k]);
@@ -157,37 +164,47 @@ static void csv_free(Csv *c)
 	free(c->ncols);
 }
 
-static bool csv_read(const char *path, Csv *c, char **err)
+/* Rows a --points file may have (doc/limits.md): the file is held in
+ * memory, some 100 to 200 bytes a cell. */
+enum { POINTS_MAX_ROWS = 100000000 };
+
+/* Reads a whole CSV file (RFC 4180 quoting; blanks around a cell and a
+ * CR before the newline trimmed; blank lines skipped) into c; false with
+ * *err (heap) when the file cannot be read or passes a limit: a line of
+ * CSV_MAX_LINE bytes, CSV_MAX_FIELDS cells, POINTS_MAX_ROWS rows, a NUL
+ * byte, an unclosed quote. */
+static bool points_read(const char *path, Points *c, char **err)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	memset(c, 0, sizeof *c);
+	Buf why = {0};
 	if (!f) {
-		Buf b = {0};
-		buf_printf(&b, "cannot read '%s': %s", path, strerror(errno));
-		*err = b.s;
+		buf_printf(&why, "cannot read '%s': %s", path, strerror(errno));
+		*err = why.s;
 		return false;
 	}
 	Buf cell = {0};
 	char **row = NULL;
 	int nrow = 0, capr = 0;
+	size_t linelen = 0;   /* bytes of the row so far */
 	int ch;
 	bool quoted = false, any = false;
 	for (;;) {
 		ch = fgetc(f);
+		int line = c->nrows + 1;
+		if (ch != EOF && (quoted || ch != '\n') && ++linelen > CSV_MAX_LINE) {
+			buf_printf(&why, "'%s' row %d is longer than %d bytes", path, line, CSV_MAX_LINE);
+			break;
+		}
+		if (ch == 0) {
+			buf_printf(&why, "'%s' row %d has a NUL byte (is this a text file?)", path, line);
+			break;
+		}
 		if (quoted) {
-			if (ch == EOF) {
-				/* an unclosed quote: an error, not a silently dropped row */
-				Buf b = {0};
-				buf_printf(&b, "'%s' row %d: a quoted field is not closed before the end of the file",
-					   path, c->nrows + 1);
-				*err = b.s;
-				for (int k = 0; k < nrow; k++) free(row[k]);
-				free(row);
-				buf_free(&cell);
-				if (f != stdin) fclose(f);
-				csv_free(c);
-				memset(c, 0, sizeof *c);
-				return false;
+			if (ch == EOF) {   /* an error, not a silently dropped row */
+				buf_printf(&why, "'%s' row %d: a quoted field is not closed before the end of the file",
+					   path, line);
+				break;
 			}
 			if (ch == '"') {
 				int nx = fgetc(f);
@@ -200,45 +217,65 @@ static bool csv_read(const char *path, Csv *c, char **err)
 			}
 		}
 		if (ch == '"' && cell.len == 0) { quoted = true; any = true; continue; }
-		if (ch == ',' || ch == '\n' || ch == EOF) {
-			if (ch == EOF && !any && nrow == 0) break;
-			buf_putn(&cell, "", 0);
-			/* trim a CR and surrounding blanks */
-			char *t = cell.s;
-			size_t len = cell.len;
-			while (len && (t[len - 1] == '\r' || t[len - 1] == ' ' || t[len - 1] == '\t')) len--;
-			while (len && (*t == ' ' || *t == '\t')) t++, len--;
-			if (nrow == capr) {
-				capr = capr ? 2 * capr : 8;
-				row = xrealloc(row, (size_t)capr * sizeof *row);
-			}
-			row[nrow] = xmalloc(len + 1);
-			memcpy(row[nrow], t, len);
-			row[nrow++][len] = 0;
-			cell.len = 0;
-			if (ch != ',') {
-				c->rows = xrealloc(c->rows, (size_t)(c->nrows + 1) * sizeof *c->rows);
-				c->ncols = xrealloc(c->ncols, (size_t)(c->nrows + 1) * sizeof *c->ncols);
-				bool blank = nrow == 1 && !row[0][0];
-				if (blank) {
-					free(row[0]);
-					free(row);
-				} else {
-					c->rows[c->nrows] = row;
-					c->ncols[c->nrows++] = nrow;
-				}
-				row = NULL;
-				nrow = capr = 0;
-				any = false;
-				if (ch == EOF) break;
-			}
+		if (ch != ',' && ch != '\n' && ch != EOF) {
+			any = true;
+			buf_putc(&cell, (char)ch);
 			continue;
 		}
-		any = true;
-		buf_putc(&cell, (char)ch);
+		if (ch == EOF && ferror(f)) {
+			buf_printf(&why, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (ch == EOF && !any && nrow == 0) break;
+		if (nrow == CSV_MAX_FIELDS) {
+			buf_printf(&why, "'%s' row %d has more than %d cells", path, line, CSV_MAX_FIELDS);
+			break;
+		}
+		buf_putn(&cell, "", 0);
+		/* trim a CR and surrounding blanks */
+		char *t = cell.s;
+		size_t len = cell.len;
+		while (len && (t[len - 1] == '\r' || t[len - 1] == ' ' || t[len - 1] == '\t')) len--;
+		while (len && (*t == ' ' || *t == '\t')) t++, len--;
+		if (nrow == capr) {
+			capr = capr ? 2 * capr : 8;
+			row = xrealloc(row, (size_t)capr * sizeof *row);
+		}
+		row[nrow] = xmalloc(len + 1);
+		memcpy(row[nrow], t, len);
+		row[nrow++][len] = 0;
+		cell.len = 0;
+		if (ch == ',') continue;
+		bool blank = nrow == 1 && !row[0][0];
+		if (!blank && c->nrows == POINTS_MAX_ROWS) {
+			buf_printf(&why, "'%s' has more than %d rows; split it", path, POINTS_MAX_ROWS);
+			break;
+		}
+		if (blank) {
+			free(row[0]);
+			free(row);
+		} else {
+			c->rows = xrealloc(c->rows, (size_t)(c->nrows + 1) * sizeof *c->rows);
+			c->ncols = xrealloc(c->ncols, (size_t)(c->nrows + 1) * sizeof *c->ncols);
+			c->rows[c->nrows] = row;
+			c->ncols[c->nrows++] = nrow;
+		}
+		row = NULL;
+		nrow = capr = 0;
+		linelen = 0;
+		any = false;
+		if (ch == EOF) break;
 	}
+	for (int k = 0; k < nrow; k++) free(row[k]);
+	free(row);
 	buf_free(&cell);
 	if (f != stdin) fclose(f);
+	if (why.s) {
+		points_free(c);
+		memset(c, 0, sizeof *c);
+		*err = why.s;
+		return false;
+	}
 	return true;
 }
 
@@ -328,7 +365,7 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 	Roots r = {0};
 	int status = 1;
 	BcProgram *p = NULL;
-	Csv csv = {0};
+	Points csv = {0};
 	double *in = NULL, *out = NULL;
 	if (!s.ok || !lower_all(&s, o, o->files + 1, o->nfiles - 1, &r, false)) goto done;
 	p = bc_compile(&r.g, r.nodes, (uint32_t)r.n);
@@ -337,7 +374,7 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 	int *col = xmalloc((np + 1) * sizeof *col);
 	if (x->points) {
 		char *err = NULL;
-		if (!csv_read(x->points, &csv, &err)) {
+		if (!points_read(x->points, &csv, &err)) {
 			fprintf(stderr, "sglsim: error: --points %s\n", err);
 			free(err);
 			free(col);
@@ -437,11 +474,20 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 		}
 		printf("]\n");
 	} else {
-		for (int c = 0; c < csv.ncols[0]; c++) printf("%s,", csv.rows[0][c]);
-		for (int k = 0; k < r.n; k++) printf("%s%s", r.names[k], k + 1 < r.n ? "," : "\n");
+		for (int c = 0; c < csv.ncols[0]; c++) {
+			csv_put(stdout, csv.rows[0][c]);
+			putchar(',');
+		}
+		for (int k = 0; k < r.n; k++) {
+			csv_put(stdout, r.names[k]);
+			putchar(k + 1 < r.n ? ',' : '\n');
+		}
 		for (size_t i = 0; i < npoints; i++) {
 			int row = (int)i + 1;
-			for (int c = 0; c < csv.ncols[0]; c++) printf("%s,", c < csv.ncols[row] ? csv.rows[row][c] : "");
+			for (int c = 0; c < csv.ncols[0]; c++) {
+				csv_put(stdout, c < csv.ncols[row] ? csv.rows[row][c] : "");
+				putchar(',');
+			}
 			for (int k = 0; k < r.n; k++) {
 				char v[48];
 				num_format(v, sizeof v, out[i * (size_t)r.n + k]);
@@ -452,7 +498,7 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 done:
 	free(in);
 	free(out);
-	csv_free(&csv);
+	points_free(&csv);
 	bc_free(p);
 	if (r.nodes) roots_free(&r);
 	session_close(&s);
@@ -495,7 +541,9 @@ static int graph_deps(Session *s, const DriverOpts *o, const GraphCmdOpts *x)
 	int nm = 0;
 	for (AstNode *it = root->root->kids; it; it = it->next) nm += it->kind == AST_METRIC;
 	if (nm == 0) {
-		fprintf(stderr, "sglsim: error: %s has no metric\n", o->files[0]);
+		fprintf(stderr, "sglsim: error: %s defines no metric, and --deps draws the file's own metrics; "
+			"draw expressions instead (e.g. sglsim graph %s ttft -o OUT, with --for D --with W for "
+			"the stdlib's metrics)\n", o->files[0], o->files[0]);
 		return 1;
 	}
 	const char **names = xmalloc((size_t)nm * sizeof *names);
@@ -624,7 +672,8 @@ int cmd_compile(const DriverOpts *o, const CompileOpts *x)
 				texts[n++] = it->name;
 			}
 		if (n == 0) {
-			fprintf(stderr, "sglsim: error: %s has no metric to compile; name expressions after the file\n",
+			fprintf(stderr, "sglsim: error: %s defines no metric to compile; name metrics or expressions "
+				"after the file (e.g. ttft tpot, with --for D --with W for the stdlib's metrics)\n",
 				o->files[0]);
 			goto done;
 		}
@@ -640,7 +689,7 @@ int cmd_compile(const DriverOpts *o, const CompileOpts *x)
 		units[k] = arena_strdup(&s.prog.arena, u);
 	}
 	char *why = NULL;
-	if (jit_compile_to_file(p, pn, r.names, units, x->out, x->header, &why) != 0) {
+	if (jit_compile_to_file(p, pn, r.names, units, x->out, x->header, x->native, &why) != 0) {
 		fprintf(stderr, "sglsim: error: cannot compile to %s: %s\n", x->out, why ? why : "unknown reason");
 		free(why);
 	} else {

@@ -38,6 +38,7 @@ typedef struct GraphCmdOpts {
 typedef struct CompileOpts {
 	const char *out;        /* -o lib.so */
 	const char *header;     /* --header out.h, or NULL */
+	bool native;            /* --native: this CPU's instructions */
 } CompileOpts;
 
 int cmd_expr(const DriverOpts *o, const ExprOpts *x);

@@ -228,3 +228,42 @@ bool dag_reads_param(const Dag *g, NodeId root, uint32_t index)
 	reach_param(g, &root, 1, &params, index);
 	return params;
 }
+
+NodeId dag_import(Dag *to, const Dag *from, NodeId root, uint32_t param, double value)
+{
+	uint32_t n = root + 1;
+	uint8_t *live = calloc(n, 1);
+	NodeId *map = malloc((size_t)n * sizeof *map);
+	if (!live || !map) abort();
+	live[root] = 1;
+	for (uint32_t i = n; i-- > 0;) {   /* operands have smaller ids */
+		if (!live[i]) continue;
+		const NodeId *a = dag_args(from, i);
+		for (uint32_t k = 0; k < from->nodes[i].nargs; k++) live[a[k]] = 1;
+	}
+	NodeId *args = NULL;
+	uint32_t cap = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!live[i]) continue;
+		DagNode d = from->nodes[i];   /* a copy: `to` may be `from`, and grow */
+		if (d.nargs > cap) {
+			cap = d.nargs;
+			args = xrealloc(args, (size_t)cap * sizeof *args);
+		}
+		for (uint32_t k = 0; k < d.nargs; k++) args[k] = map[from->argpool[d.args + k]];
+		switch ((DagOp)d.op) {
+		case DOP_CONST: map[i] = dag_const(to, d.value); break;
+		case DOP_PARAM:
+			map[i] = d.sym == param ? dag_const(to, value)
+				: dag_param(to, dag_add_param(to, from->params[d.sym].name, from->params[d.sym].dim));
+			break;
+		case DOP_LABEL: map[i] = dag_label(to, from->labels[d.sym], args[0]); break;
+		default: map[i] = dag_op(to, (DagOp)d.op, args, d.nargs); break;
+		}
+	}
+	NodeId r = map[root];
+	free(args);
+	free(live);
+	free(map);
+	return r;
+}

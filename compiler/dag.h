@@ -99,5 +99,9 @@ size_t dag_count(const Dag *g, const NodeId *roots, size_t n);
 bool dag_uses_params(const Dag *g, NodeId root);
 /* Whether param `index` is reachable from root. */
 bool dag_reads_param(const Dag *g, NodeId root, uint32_t index);
+/* Builds root of `from` in `to` (which may be `from`), with param index
+ * `param` of `from` replaced by the constant `value` (UINT32_MAX: none)
+ * and the other params matched by name; returns the node in `to`. */
+NodeId dag_import(Dag *to, const Dag *from, NodeId root, uint32_t param, double value);
 
 #endif

@@ -8,6 +8,7 @@
 #include "runtime/num.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 /* Markdown table cells: '|' must be escaped. */
@@ -48,6 +49,10 @@ static void fields_table(FILE *out)
 			if (schema_range(f) != FR_ANY) {
 				size_t n = strlen(type);
 				snprintf(type + n, sizeof type - n, ", %s", schema_range_text(schema_range(f)));
+			}
+			if (isfinite(schema_range_max(f))) {
+				size_t n = strlen(type);
+				snprintf(type + n, sizeof type - n, ", at most %.15g", schema_range_max(f));
 			}
 			fprintf(out, "| `%s` | %s", f->name, type);
 			if (f->words[0]) {

@@ -124,8 +124,9 @@ void jit_free(Jit *j) { (void)j; }
 
 int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 			const char *const *metric_names, const char *const *metric_units,
-			const char *so_path, const char *header_path, char **why)
+			const char *so_path, const char *header_path, bool native, char **why)
 {
+	(void)native;
 	set_why(why, NO_JIT);
 	return -1;
 }
@@ -222,8 +223,10 @@ static bool tools_ok(char **why)
 enum { MAX_FLAGS = 8 };
 
 /* The gcc options of every compile (the optimization level is set apart,
- * as -O2).  They are part of the cache key. */
-static int jit_flags(const char **v)
+ * as -O2).  They are part of the cache key.  host_isa: the instructions
+ * of this CPU (the in-process JIT, `compile --native`); without, the
+ * x86-64 baseline every 64-bit x86 CPU runs (a library to ship). */
+static int jit_flags(const char **v, bool host_isa)
 {
 	int n = 0;
 	v[n++] = "-ffp-contract=off";
@@ -235,7 +238,7 @@ static int jit_flags(const char **v)
 	 * x86-64-v4 adds AVX-512 F/BW/CD/DQ/VL, whose mask registers make the
 	 * lanes evaluator's selects cheap (bench/optimize.sgl: 22 -> 33 M
 	 * points/s here).  Neither adds a rounding step: contraction is off. */
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+	if (host_isa && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
 	    && __builtin_cpu_supports("bmi2")) {
 		bool v4 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
 			  && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq")
@@ -249,6 +252,7 @@ static int jit_flags(const char **v)
 /* Names and units of the standalone library (jit_compile_to_file). */
 typedef struct Meta {
 	const char *const *params, *const *metrics, *const *units;
+	bool native;   /* this CPU's instructions, not the baseline */
 } Meta;
 
 /* An exported, initialized constant global of an integer type. */
@@ -286,7 +290,7 @@ static gcc_jit_context *build(const BcProgram *p, const Meta *meta, uint64_t key
 #endif
 	gcc_jit_context_set_int_option(ctx, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, 2);
 	const char *flags[MAX_FLAGS];
-	int nflags = jit_flags(flags);
+	int nflags = jit_flags(flags, !meta || meta->native);
 	for (int k = 0; k < nflags; k++) gcc_jit_context_add_command_line_option(ctx, flags[k]);
 	gcc_jit_context_add_driver_option(ctx, "-lm"); /* pow, log, exp, ... */
 
@@ -374,7 +378,7 @@ static uint64_t program_key(const BcProgram *p, const bool *uniform)
 	h = fnv_u64(h, (uint64_t)gcc_jit_version_major() << 32 | (uint64_t)gcc_jit_version_minor() << 16
 		    | (uint64_t)gcc_jit_version_patchlevel());
 	const char *flags[MAX_FLAGS];
-	int nflags = jit_flags(flags);
+	int nflags = jit_flags(flags, true);
 	h = fnv_str(h, "-O2");
 	for (int k = 0; k < nflags; k++) h = fnv_str(h, flags[k]);
 	h = fnv_u64(h, p->nparams);
@@ -637,10 +641,10 @@ static bool write_header(const BcProgram *p, const Meta *m, const char *path, ch
 
 int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 			const char *const *metric_names, const char *const *metric_units,
-			const char *so_path, const char *header_path, char **why)
+			const char *so_path, const char *header_path, bool native, char **why)
 {
 	if (why) *why = NULL;
-	Meta m = {param_names, metric_names, metric_units};
+	Meta m = {param_names, metric_names, metric_units, native};
 	if (!check_program(p, why)) return -1;
 	if (so_path) {
 		if (!tools_ok(why)) return -1;

@@ -74,10 +74,13 @@ void jit_free(Jit *j);
  *   void sglsim_eval_batch(long n, const double *params, double *metrics);
  *
  * param_names has p->nparams entries, metric_names and metric_units
- * p->nout; a NULL array gives empty strings.  Returns 0 on success, -1 on
+ * p->nout; a NULL array gives empty strings.  The code uses the x86-64
+ * baseline instructions, so the library runs on any 64-bit x86 CPU, or
+ * with native this CPU's (AVX2, AVX-512: faster batches, and an illegal
+ * instruction on a CPU without them).  Returns 0 on success, -1 on
  * failure with *why set as for jit_compile. */
 int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 			const char *const *metric_names, const char *const *metric_units,
-			const char *so_path, const char *header_path, char **why);
+			const char *so_path, const char *header_path, bool native, char **why);
 
 #endif

@@ -470,6 +470,42 @@ static DagOp builtin_op(BuiltinId id)
 	}
 }
 
+
+/* d(e, p) with p fixed by -D: the derivative at p's value, not 0.  e is
+ * lowered with p free into a scratch DAG (with a memo of its own: the
+ * metrics memoized so far saw p as a constant), differentiated there, and
+ * brought into L's DAG with p replaced by its value, so p never becomes
+ * an input of L's formulas. */
+static LVal lower_deriv_at(Lowerer *L, LEnv *env, AstNode *e, Symbol *p)
+{
+	Dag scratch, *g = L->g;
+	dag_init(&scratch);
+	Symbol **msyms = L->msyms;
+	NodeId *mnodes = L->mnodes;
+	int nmemo = L->nmemo, capmemo = L->capmemo;
+	L->g = &scratch;
+	L->msyms = NULL;
+	L->mnodes = NULL;
+	L->nmemo = L->capmemo = 0;
+	p->bound = false;
+	NodeId x = lower_num(L, env, e);
+	p->bound = true;
+	free(L->msyms);
+	free(L->mnodes);
+	L->g = g;
+	L->msyms = msyms;
+	L->mnodes = mnodes;
+	L->nmemo = nmemo;
+	L->capmemo = capmemo;
+	NodeId d = NODE_NONE;
+	if (x != NODE_NONE) {
+		uint32_t k = dag_add_param(&scratch, p->name, p->type.dim);
+		d = dag_import(g, &scratch, dag_derive(&scratch, x, k), k, p->value.num);
+	}
+	dag_free(&scratch);
+	return d == NODE_NONE ? fail(L, "bad argument") : num(d);
+}
+
 static LVal lower_call(Lowerer *L, LEnv *env, AstNode *e)
 {
 	bool shadowed = false;
@@ -504,11 +540,11 @@ static LVal lower_call(Lowerer *L, LEnv *env, AstNode *e)
 		return x == NODE_NONE ? fail(L, "bad argument") : num(dag_simplify(g, x));
 	}
 	if (b->id == BI_DERIV) {
-		NodeId x = lower_num(L, env, argv[0]);
-		if (x == NODE_NONE) return fail(L, "bad argument");
 		Symbol *p = sema_lookup(L->sema, env->mod, argv[1]->name);
 		if (!p || p->kind != SYM_PARAM) return fail(L, "d() needs a param");
-		if (p->bound) return num(dag_const(g, 0)); /* a bound param is a constant */
+		if (p->bound) return lower_deriv_at(L, env, argv[0], p);
+		NodeId x = lower_num(L, env, argv[0]);
+		if (x == NODE_NONE) return fail(L, "bad argument");
 		return num(dag_derive(g, x, dag_add_param(g, p->name, p->type.dim)));
 	}
 	DagOp op = builtin_op(b->id);

@@ -59,7 +59,7 @@ enum {
 	O_FOR = 256, O_WITH, O_FORMAT, O_DIFF, O_STATS, O_NO_SIMPLIFY, O_POINTS, O_HEADER,
 	O_VALUES, O_DEPS, O_SIMPLIFY, O_MAX_NODES, O_JSON, O_JSON_STDOUT, O_JIT, O_CSV,
 	O_PLOT, O_MPI, O_LIMIT, O_NO_PROGRESS, O_TRACE, O_SENSITIVITY, O_PLACEMENT,
-	O_SEED, O_DUMP_AST, O_GPU, O_NAME, O_LOAD, O_NO_FIT, O_DATA, O_CHECK,
+	O_SEED, O_DUMP_AST, O_GPU, O_NAME, O_LOAD, O_NO_FIT, O_DATA, O_CHECK, O_NATIVE,
 };
 
 typedef struct CliOption {
@@ -89,6 +89,7 @@ static const CliOption options[] = {
 	{"json", required_argument, O_JSON, C_SIMULATE},
 	{"jit", required_argument, O_JIT, C_SIMULATE | C_EVAL},
 	{"header", required_argument, O_HEADER, C_COMPILE},
+	{"native", no_argument, O_NATIVE, C_COMPILE},
 	{"values", no_argument, O_VALUES, C_GRAPH},
 	{"deps", no_argument, O_DEPS, C_GRAPH},
 	{"simplify", no_argument, O_SIMPLIFY, C_GRAPH},
@@ -198,8 +199,8 @@ static int apply(Cli *c, int id, const char *v)
 		c->go.out = c->co.out = c->ca.out = v;
 		break;
 	case 'j':
-		if (!whole(v, 1, 1000000, &n))
-			return usage_error(c->usage, "--jobs needs a whole number from 1 to 1000000, not '%s'", v);
+		if (!whole(v, 1, OPT_MAX_JOBS, &n))
+			return usage_error(c->usage, "--jobs needs a whole number from 1 to 1024, not '%s'", v);
 		c->oo.jobs = (int)n;
 		break;
 	case 'w': c->fmt_write = true; break;
@@ -219,6 +220,7 @@ static int apply(Cli *c, int id, const char *v)
 		c->oo.jit = c->so.jit = c->vo.jit = v;
 		break;
 	case O_HEADER: c->co.header = v; break;
+	case O_NATIVE: c->co.native = true; break;
 	case O_VALUES: c->go.values = true; break;
 	case O_DEPS: c->go.deps = true; break;
 	case O_SIMPLIFY: c->go.simplify = true; break;

@@ -568,7 +568,7 @@ static bool setup(OptProblem *P, Build *b, Value *ctx)
 	P->npoints = 1;
 	for (int j = 0; j < P->np; j++) {
 		if (P->npoints > OPT_MAX_POINTS / P->p[j].ndom) {
-			diag_error(P->s->d, stmt->nspan, "the grid has more than %llu points: narrow the domains or use method = nlopt",
+			diag_error(P->s->d, stmt->nspan, "the grid has more than %llu points, the most a search takes (every method, nlopt too, works on the grid): narrow the domains or give ranges a coarser step",
 				   (unsigned long long)OPT_MAX_POINTS);
 			return false;
 		}
@@ -583,7 +583,7 @@ bool optimize_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	OptSession *os = ud;
 	OptProblem P = {.s = s, .m = m, .stmt = stmt, .o = os->o, .dname = stmt->name, .wname = stmt->kname};
 	long jobs = os->o && os->o->jobs > 0 ? os->o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
-	P.jobs = jobs < 1 ? 1 : jobs > 256 ? 256 : (int)jobs;
+	P.jobs = jobs < 1 ? 1 : jobs > OPT_MAX_JOBS ? OPT_MAX_JOBS : (int)jobs;   /* many CPUs, no --jobs */
 	Build b = {.P = &P, .ok = true};
 	Value ctx[REC_COUNT];
 	OptResult res = {0};

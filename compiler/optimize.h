@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include "lang/sema.h"
 
+/* --jobs: at most this many threads or worker processes (doc/limits.md). */
+enum { OPT_MAX_JOBS = 1024 };
+
 typedef struct OptOpts {
 	const char *json;        /* --json FILE or "-" */
 	const char *csv;         /* --csv FILE: every evaluated point */

@@ -23,15 +23,11 @@ typedef struct SimRead {
  * that says to bind it with -D).  `dflt` when the field is unset and
  * `optional`, else an error. */
 double sim_num(SimRead *r, const Value *rv, const char *name, bool optional, double dflt);
-/* Sizes a simulation takes (doc/limits.md).  Requests are generated as
- * they arrive and only those in flight are held, so their number costs
- * time (some 10^5 requests/s), not memory: past SIM_MAX_REQUESTS a run
- * would take hours.  A worker costs a few hundred bytes; GPUs are numbered
- * in 32 bits. */
-enum { SIM_MAX_REQUESTS = 1000000000, SIM_MAX_WORKERS = 1000000, SIM_MAX_GPUS = 1 << 16, SIM_MAX_COUNT = 1000000000 };
-/* Like sim_num for a count: a whole number from lo to hi, else an error
- * naming the field (the schema checks constants; a value computed from
- * params or given with -D is checked here) and lo is returned. */
+/* Like sim_num for a count: a whole number from lo to hi (the limits in
+ * runtime/limits.h), else an error naming the field and lo is returned.  The
+ * checker reports a constant beyond them at the value (schema.def
+ * RANGE_UPTO); a value computed from params or given with -D is checked
+ * here. */
 double sim_count(SimRead *r, const Value *rv, const char *name, bool optional, double dflt, double lo, double hi);
 /* A word field ("fcfs"), or NULL when unset. */
 const char *sim_word(SimRead *r, const Value *rv, const char *name);

@@ -227,15 +227,20 @@ static void read_options(SimRead *r, Module *m, AstNode *stmt, uint64_t *seed, d
 /* --placement: which GPUs each worker runs on. */
 static void print_placement(FILE *out, const SimSpec *sp, const SimPlacement *pl)
 {
-	fprintf(out, "placement    %u workers on %u node%s of %u GPUs\n", pl->nworkers, pl->nodes,
-		pl->nodes == 1 ? "" : "s", pl->gpus_per_node);
+	fprintf(out, "placement    %u worker%s on %u node%s of %u GPUs\n", pl->nworkers,
+		pl->nworkers == 1 ? "" : "s", pl->nodes, pl->nodes == 1 ? "" : "s", pl->gpus_per_node);
 	for (uint32_t k = 0; k < pl->nworkers; k++) {
 		bool dec = k >= sp->pool.replicas;
 		const PoolSpec *p = dec ? &sp->decode : &sp->pool;
 		const char *role = p->role == ROLE_PREFILL ? "prefill" : p->role == ROLE_DECODE ? "decode" : "worker";
-		uint32_t first = pl->first_gpu[k], g = p->gpus_per_worker;
-		fprintf(out, "  %-8s %3u  node %u, GPUs %u-%u\n", role, dec ? k - sp->pool.replicas : k,
-			pl->node_of[k], first % pl->gpus_per_node, first % pl->gpus_per_node + (g < pl->gpus_per_node ? g : pl->gpus_per_node) - 1);
+		uint32_t n = pl->gpus_per_node, first = pl->first_gpu[k] % n, g = p->gpus_per_worker;
+		fprintf(out, "  %-8s %3u  ", role, dec ? k - sp->pool.replicas : k);
+		if (g > n)   /* a worker over whole nodes */
+			fprintf(out, "nodes %u-%u, GPUs 0-%u of each\n", pl->node_of[k], pl->node_of[k] + (g + n - 1) / n - 1, n - 1);
+		else if (g == 1)
+			fprintf(out, "node %u, GPU %u\n", pl->node_of[k], first);
+		else
+			fprintf(out, "node %u, GPUs %u-%u\n", pl->node_of[k], first, first + g - 1);
 	}
 }
 
@@ -254,6 +259,12 @@ static void obs_request(void *ud, const RequestRecord *rec)
 {
 	Obs *o = ud;
 	if (o->csv) report_csv_row(o->csv, rec);
+}
+
+static void obs_transfer(void *ud, const TransferRecord *t)
+{
+	Obs *o = ud;
+	if (o->tracing) trace_writer_transfer(&o->tw, t);
 }
 
 static void obs_step(void *ud, const StepRecord *s)
@@ -451,10 +462,11 @@ bool simulate_stmt(void *ud, Sema *s, Module *m, AstNode *stmt, FILE *out)
 	FILE *tf = open_out(s, stmt->span, o ? o->trace : NULL, idx, "--trace", &trace_name);
 	if (obs.csv) report_csv_header(obs.csv);
 	if (tf) {
-		trace_writer_open(&obs.tw, tf, &meta, sp.pool.replicas + (sp.disaggregated ? sp.decode.replicas : 0));
+		trace_writer_open(&obs.tw, tf, &meta, sp.pool.replicas + (sp.disaggregated ? sp.decode.replicas : 0),
+				  sp.disaggregated ? sp.pool.replicas : 0);
 		obs.tracing = true;
 	}
-	sp.obs = (SimObserver){obs_request, obs_step, &obs};
+	sp.obs = (SimObserver){obs_request, obs_step, &obs, obs_transfer};
 	SimResult res;
 	char *err = NULL;
 	ok = sim_run(&sp, &u.src.rs, &res, &err);

@@ -1,6 +1,7 @@
 /* trace_stats.c -- trace(...) calls: their TraceSpec, and the statistics
  * of a trace for the analytic metrics (see trace_stats.h). */
 #include "trace_stats.h"
+#include "runtime/limits.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,12 @@ const char *trace_spec_of(Sema *s, Module *m, AstNode *call, TraceSpec *ts)
 		AstNode *x = ast_call_arg(call, 2 + i, nums[i]);
 		const char *why = x ? number(s, m, x, nums[i], &v[i]) : NULL;
 		if (why) return why;
+		/* block and limit become integers: in range first (a cast of
+		 * -1 or 1e30 would be undefined) */
+		double hi = i == 0 ? WORKLOAD_MAX_TOKENS : 9007199254740992.0;   /* 2^53 */
+		if (x && (i == 0 || i == 3) && !(v[i] >= 1 && v[i] <= hi && v[i] == floor(v[i])))
+			return arena_printf(s->ar, "trace()'s %s must be a whole number%s from 1 to %.17g, not %.17g",
+					    nums[i], i == 0 ? " of tokens" : "", hi, v[i]);
 	}
 	ts->block = (uint32_t)v[0];
 	ts->rate_scale = v[1];

@@ -33,6 +33,7 @@ typedef struct AstNode AstNode;
 struct AstNode {
 	AstKind kind;
 	int op;          /* operator, or a small flag (see ast.def) */
+	int depth;       /* parser: levels of a chain of operators or fields */
 	Span span;       /* the whole construct */
 	Span nspan;      /* the name, operator or keyword it is reported at */
 	const char *name;

@@ -24,6 +24,8 @@ typedef enum BuiltinResult {
 typedef enum ParamKind { PK_A, PK_DIM, PK_STR, PK_WORD, PK_PARAM, PK_ANY } ParamKind;
 
 enum { BUILTIN_MAX_PARAMS = 12 };
+/* Arguments of a variadic builtin (min, max): doc/limits.md. */
+enum { BUILTIN_MAX_ARGS = 64 };
 
 typedef struct BuiltinParam {
 	char name[24];

@@ -67,6 +67,7 @@
  */
 #include "config.h"
 #include "fmt.h"
+#include "lex.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -316,8 +317,11 @@ static void check_escape(Scan *sc, size_t off, const char *e, size_t n)
 		}
 		scan_error(sc, off, "invalid \\u{...} escape: give 1 to 6 hex digits of a Unicode code point other than 0");
 		return;
+	case '0':
+		scan_error(sc, off, "'\\0' is not allowed: strings cannot hold NUL");
+		return;
 	default:
-		scan_error(sc, off, "unknown escape sequence '%.*s'", (int)n, e);
+		scan_error(sc, off, "unknown escape sequence '%.*s'; " SGL_STRING_ESCAPES, (int)n, e);
 	}
 }
 

@@ -24,8 +24,18 @@ typedef struct Lexer {
 	int depth;         /* nesting of ( : newlines inside are blanks */
 	int last;          /* last token handed to the parser */
 	int start;         /* token to hand out first, 0 once done */
+	int skip;          /* > 0: the rest of an over-deep chain is skipped, at
+			      bracket level skip - 1 (parser.y); names and
+			      strings are then not copied */
+	int queued;        /* a token held back by the skip, or 0 */
+	Span queued_loc;
 	void *scanner;
 } Lexer;
+
+/* The escapes a string may hold, as the message for an unknown one ends
+ * it (lexer.l, and fmt.c, which checks strings the same way); the
+ * "Strings" section of doc/language.md lists the same. */
+#define SGL_STRING_ESCAPES "use \\n, \\t, \\r, \\\\, \\\", \\xHH or \\u{H...}"
 
 /* Keyword table lookup: the token code, or 0 if `s` is not a keyword. */
 int lex_keyword(const char *s, size_t n);

@@ -11,10 +11,18 @@
  *
  * Error recovery: an item or a block entry with a syntax error is skipped up
  * to the next separator or `}`; parsing goes on (diagnostics cap at 20).
+ *
+ * Depth: a chain of binary operators or of `.field`s (left-associative:
+ * bison's stack stays flat) would otherwise grow without bound.  Past
+ * PARSE_MAX_DEPTH links the rest of the chain is skipped by yylex, up to
+ * the end of the line or the bracket that closes it, so a pathological
+ * input costs memory for PARSE_MAX_DEPTH nodes, not for its size;
+ * parse.c's limit_depth then reports the item.
  */
 %code top {
 #include "config.h"
 #include <string.h>
+#include "parse.h"
 }
 
 %code requires {
@@ -95,6 +103,7 @@ int yyparse(Parser *P);
 %{
 #define N(kind, loc) ast_new(P->arena, AST_##kind, (loc))
 static AstNode *binary(Parser *P, int op, AstNode *a, AstNode *b, Span opspan);
+static void chained(Parser *P, AstNode *n, const AstNode *a, const AstNode *b);
 static AstNode *list_node(Parser *P, AstKind kind, Span loc, AstList l);
 static void yyerror(const Span *loc, Parser *P, const char *msg);
 %}
@@ -306,7 +315,8 @@ expr
 postfix
 	: primary		{ $$ = $1; }
 	| postfix '.' IDENT
-		{ $$ = N(FIELD, @$); $$->a = $1; $$->name = $3; $$->nspan = @3; }
+		{ $$ = N(FIELD, @$); $$->a = $1; $$->name = $3; $$->nspan = @3;
+		  chained(P, $$, $1, NULL); }
 	| IDENT '(' ')'
 		{ $$ = N(CALL, @$); $$->name = $1; $$->nspan = @1; }
 	| IDENT '(' args ')'
@@ -354,6 +364,26 @@ static void yyerror(const Span *loc, Parser *P, const char *msg)
 		   YYMAXDEPTH);
 }
 
+/* n, a link of a chain over a (and b): its depth, and past the limit the
+ * rest of the chain skipped (see the top of this file). */
+static bool chain_op(int tok)
+{
+	switch (tok) {
+	case OR: case AND: case '<': case '>': case LE: case GE: case EQ: case NE:
+	case '+': case '-': case '*': case '/': case '^': case '.':
+		return true;
+	}
+	return false;
+}
+
+static void chained(Parser *P, AstNode *n, const AstNode *a, const AstNode *b)
+{
+	int da = a->depth ? a->depth : 1, db = b && b->depth ? b->depth : 1;
+	n->depth = (da > db ? da : db) + 1;
+	/* the lookahead (lx.last) goes on with the chain: skip the rest */
+	if (n->depth > PARSE_MAX_DEPTH && chain_op(P->lx.last)) P->lx.skip = 1;
+}
+
 static AstNode *binary(Parser *P, int op, AstNode *a, AstNode *b, Span opspan)
 {
 	AstNode *n = ast_new(P->arena, AST_BINARY, span_join(a->span, b->span));
@@ -361,6 +391,7 @@ static AstNode *binary(Parser *P, int op, AstNode *a, AstNode *b, Span opspan)
 	n->a = a;
 	n->b = b;
 	n->nspan = opspan;
+	chained(P, n, a, b);
 	return n;
 }
 
@@ -385,6 +416,52 @@ static bool ends_item(int tok)
 	return false;
 }
 
+/* Whether tok may stand inside a chain being skipped (outside brackets). */
+static bool in_chain(int tok)
+{
+	switch (tok) {
+	case IDENT: case NUMBER: case STRING: case TRUE: case FALSE: case NOT:
+		return true;
+	}
+	return chain_op(tok);
+}
+
+/* Skips the rest of an over-deep chain, up to the first token at its
+ * bracket level that cannot go on with it (a separator, a comma, the
+ * bracket that closes it, `then`, ...), which is held back (lx->queued);
+ * returns the operand the parser still expects after the operator or '.'
+ * it was given last. */
+static int skip_chain(YYSTYPE *lval, YYLTYPE *lloc, Parser *P)
+{
+	Lexer *lx = &P->lx;
+	int level = 0, last = lx->last;
+	for (;;) {
+		int t = yylex_raw(lval, lloc, lx->scanner);
+		if (t == 0) {   /* the end, whatever is open */
+			lx->queued = t;
+			lx->queued_loc = *lloc;
+			break;
+		}
+		if (t == '(' || t == '{') level++;
+		else if ((t == ')' || t == '}') && level > 0) level--;
+		else if (level == 0 && t == NEWLINE ? lx->depth == 0 && ends_item(last)
+			 : level == 0 && !in_chain(t)) {
+			lx->queued = t;
+			lx->queued_loc = *lloc;
+			break;
+		}
+		if (t != NEWLINE) last = t;
+	}
+	lx->skip = 0;
+	*lloc = (Span){lx->file, lx->queued_loc.lo, lx->queued_loc.lo};
+	if (lx->last == '.') {
+		lval->str = "";
+		return IDENT;
+	}
+	lval->number = (NumberTok){0, dim_none, NULL};
+	return NUMBER;
+}
+
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, Parser *P)
 {
 	Lexer *lx = &P->lx;
@@ -395,8 +472,20 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, Parser *P)
 		*lloc = (Span){lx->file, 0, 0};
 		return t;
 	}
+	if (lx->skip) {
+		int t = skip_chain(lval, lloc, P);
+		lx->last = t;
+		return t;
+	}
 	for (;;) {
-		int t = yylex_raw(lval, lloc, lx->scanner);
+		int t;
+		if (lx->queued) {
+			t = lx->queued;
+			*lloc = lx->queued_loc;
+			lx->queued = 0;
+		} else {
+			t = yylex_raw(lval, lloc, lx->scanner);
+		}
 		if (t == NEWLINE && (lx->depth > 0 || !ends_item(lx->last)))
 			continue;
 		if (t == 0 && lx->last != NEWLINE && lx->last != ';') {

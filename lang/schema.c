@@ -3,6 +3,7 @@
 #include <math.h>
 #include "schema.h"
 #include "suggest.h"
+#include "runtime/limits.h"
 
 #include <string.h>
 
@@ -31,19 +32,36 @@ static const struct { const char *name; RecKind kind; } contexts[] = {
 #undef CONTEXT
 };
 
-static const struct { const char *field; FieldRange range; } ranges[] = {
-#define RANGE(field, kind) {#field, FR_##kind},
+/* The maxima of RANGE_UPTO are the simulator's constants, named here so
+ * the checker and the simulator share one definition of each limit. */
+static const struct { const char *field; FieldRange range; double max; } ranges[] = {
+#define RANGE(field, kind) {#field, FR_##kind, INFINITY},
+#define RANGE_UPTO(field, kind, max) {#field, FR_##kind, max},
 #include "schema.def"
+#undef RANGE_UPTO
 #undef RANGE
 };
 
-FieldRange schema_range(const FieldDef *f)
+/* The ranges[] row of field f, or -1 */
+static int range_row(const FieldDef *f)
 {
-	if (f->type != FT_NUM) return FR_ANY;
+	if (f->type != FT_NUM) return -1;
 	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
 		if (strcmp(ranges[i].field, f->name) == 0)
-			return ranges[i].range;
-	return FR_ANY;
+			return (int)i;
+	return -1;
+}
+
+FieldRange schema_range(const FieldDef *f)
+{
+	int i = range_row(f);
+	return i < 0 ? FR_ANY : ranges[i].range;
+}
+
+double schema_range_max(const FieldDef *f)
+{
+	int i = range_row(f);
+	return i < 0 ? INFINITY : ranges[i].max;
 }
 
 bool schema_in_range(FieldRange r, double x)

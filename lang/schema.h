@@ -60,6 +60,9 @@ typedef enum FieldRange {
 FieldRange schema_range(const FieldDef *f);
 bool schema_in_range(FieldRange r, double x);
 const char *schema_range_text(FieldRange r);
+/* The most a simulation takes in field f (schema.def RANGE_UPTO), or
+ * INFINITY when f has no such limit. */
+double schema_range_max(const FieldDef *f);
 
 /* The record kind a context name stands for, or REC_NONE. */
 RecKind schema_context(const char *name);

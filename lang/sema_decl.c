@@ -134,6 +134,52 @@ static size_t member_hash(const Value *v)
 	return h;
 }
 
+/* The range of number literals parts[0..n) (bounds, then the step) with
+ * the unit that some are written with on every plain one, as the note
+ * suggests it ('1 req/s .. 30 req/s step 1 req/s'); NULL when the parts
+ * are not such literals. */
+static const char *range_with_unit(Sema *s, AstNode **parts, int n)
+{
+	const char *unit = NULL;
+	for (int i = 0; i < n; i++) {
+		if (parts[i]->kind != AST_NUM) return NULL;
+		if (parts[i]->kname && unit && strcmp(parts[i]->kname, unit) != 0) return NULL;
+		if (parts[i]->kname) unit = parts[i]->kname;
+	}
+	if (!unit) return NULL;
+	const char *text = source_get(s->d->sources, parts[0]->span.file)->text;
+	char *out = "";
+	for (int i = 0; i < n; i++) {
+		Span sp = parts[i]->span;
+		out = arena_printf(s->ar, "%s%s%.*s%s%s", out, i == 0 ? "" : i == 1 ? " .. " : " step ",
+				   (int)(sp.hi - sp.lo), text + sp.lo, parts[i]->kname ? "" : " ", parts[i]->kname ? "" : unit);
+	}
+	return out;
+}
+
+/* Part i of a range (a bound or the step) differs in dimension from the
+ * low bound.  A unit written after a range, unlike one after a set's
+ * `}`, is lexed as part of the last number (`1 .. 30 step 1 req/s`), and
+ * it cannot be taken for the whole range: with `%`, `0 .. 1 step 5 %`
+ * already means a step of 0.05.  So the note shows the range with the
+ * unit on every part. */
+static void range_dims_differ(Sema *s, AstNode **parts, const Value *v, int n, int i)
+{
+	char a[96], b[96];
+	dim_describe(v[i].dim, a, sizeof a);
+	dim_describe(v[0].dim, b, sizeof b);
+	Diag *dg = sema_diag(s, parts[i]->span, "this %s is %s, but the range starts with %s",
+			     i == 2 ? "step" : "bound", a, b);
+	const char *where = n == 3 ? "on both bounds and the step" : "on both bounds";
+	const char *fixed = range_with_unit(s, parts, n);
+	if (fixed)
+		diag_note(s->d, dg, parts[0]->span, "write the unit %s: '%s'", where, fixed);
+	else
+		diag_note(s->d, dg, parts[0]->span, "write the unit %s, e.g. '%s'", where,
+			  n == 3 ? "1 ms .. 10 ms step 1 ms" : "1 ms .. 10 ms");
+	sema_emit(s, dg);
+}
+
 static void check_param(Sema *s, Symbol *sym)
 {
 	AstNode *d = sym->decl, *dom = d->a;
@@ -161,12 +207,7 @@ static void check_param(Sema *s, Symbol *sym)
 			if (!member(s, m, parts[i], has_unit, mul, div, udim, d->kname, &v[i])) return;
 		for (int i = 1; i < n; i++)
 			if (!dim_eq(v[i].dim, v[0].dim)) {
-				char a[96], b[96];
-				dim_describe(v[i].dim, a, sizeof a);
-				dim_describe(v[0].dim, b, sizeof b);
-				Diag *dg = sema_diag(s, parts[i]->span, "this bound is %s, but the range starts with %s", a, b);
-				diag_note(s->d, dg, parts[0]->span, "write the unit on every bound, e.g. '1 ms .. 10 ms'");
-				sema_emit(s, dg);
+				range_dims_differ(s, parts, v, n, i);
 				return;
 			}
 		if (v[0].num > v[1].num) {

@@ -334,9 +334,9 @@ static bool bind_args(Sema *s, AstNode *call, const char *what, const char **nam
 			given[pos] = a;
 			slots[pos++] = a;
 		}
-		else if (variadic && n + *nextra < 64) extra[(*nextra)++] = a;   /* 64 in all: what evaluation takes */
+		else if (variadic && n + *nextra < BUILTIN_MAX_ARGS) extra[(*nextra)++] = a;   /* what evaluation takes */
 		else {
-			Diag *d = variadic ? sema_diag(s, a->span, "too many arguments: %s takes at most 64", what)
+			Diag *d = variadic ? sema_diag(s, a->span, "too many arguments: %s takes at most %d", what, BUILTIN_MAX_ARGS)
 					   : sema_diag(s, a->span, "too many arguments: %s takes %d", what, n);
 			if (defspan.file) diag_note(s->d, d, defspan, "defined here");
 			sema_emit(s, d);
@@ -434,7 +434,7 @@ static Type builtin_result(const Builtin *b, Type a, Type first, Type argp, unsi
 static Type check_builtin_call(Sema *s, Env *env, AstNode *e, const Builtin *b)
 {
 	const char *names[BUILTIN_MAX_PARAMS];
-	AstNode *slots[BUILTIN_MAX_PARAMS], *extra[64];
+	AstNode *slots[BUILTIN_MAX_PARAMS], *extra[BUILTIN_MAX_ARGS];
 	int nextra, n = b->nparams;
 	for (int i = 0; i < n; i++) names[i] = b->params[i].name;
 	char *what = arena_printf(s->ar, "'%s'", b->name);

@@ -76,6 +76,10 @@ static Record *base_of(Sema *s, Module *m, AstNode *e, RecKind kind)
 	return b->rec;
 }
 
+/* Resolves r's base, then the base's, recursively.  r itself sits at the
+ * level sema_check_symbol counted for its symbol; each base one level
+ * deeper, so a chain of SEMA_MAX_DEPTH records (from the top level) is
+ * resolved and the next record is the one reported. */
 static void resolve(Sema *s, Record *r)
 {
 	if (r->state == 2) return;
@@ -84,18 +88,19 @@ static void resolve(Sema *s, Record *r)
 		r->base = NULL;
 		return;
 	}
-	if (s->depth >= SEMA_MAX_DEPTH) {
+	if (s->depth > SEMA_MAX_DEPTH) {
 		sema_error(s, r->node->nspan, "records inherit from each other more than %d deep", SEMA_MAX_DEPTH);
 		r->state = 2;
 		return;
 	}
-	s->depth++;
 	r->state = 1;
 	AstNode *d = r->node, *b = d->a;
 	if (b && b->kind == AST_NAME) {
 		r->base = base_of(s, r->mod, b, r->kind);
 		if (r->base) {
+			s->depth++;
 			resolve(s, r->base);
+			s->depth--;
 			for (Record *x = r->base; x; x = x->base)
 				if (x == r) { r->base = NULL; break; }
 		}
@@ -110,7 +115,6 @@ static void resolve(Sema *s, Record *r)
 		}
 	}
 	r->state = 2;
-	s->depth--;
 }
 
 void record_resolve(Sema *s, Symbol *sym)
@@ -189,6 +193,24 @@ static bool type_fits(const FieldDef *f, Type t)
 	return false;
 }
 
+/* A constant x of field f outside its schema.def range: beyond the most a
+ * simulation takes (said first: for 1e300, also past 2^53, the limit is
+ * the more useful news), or outside the kind of range. */
+static void range_check(Sema *s, AstNode *v, const FieldDef *f, Value x)
+{
+	FieldRange r = schema_range(f);
+	double max = schema_range_max(f);
+	if (x.num > max) {
+		sema_error(s, v->span, "field '%s' is %.15g, more than %.15g, the most a simulation takes (doc/limits.md)",
+			   f->name, x.num, max);
+	} else if (!schema_in_range(r, x.num)) {
+		Buf b = {0};
+		value_format(&b, &x);
+		sema_error(s, v->span, "field '%s' must be %s, but this is %s", f->name, schema_range_text(r), b.s);
+		buf_free(&b);
+	}
+}
+
 static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, AstNode *entry, const Value *self)
 {
 	AstNode *v = entry->a;
@@ -235,17 +257,10 @@ static void check_value(Sema *s, Module *m, RecKind kind, const FieldDef *f, Ast
 	if (f->type == FT_EXPR || !self) return;
 	EvalEnv ee = {.sema = s, .mod = m, .self = self};
 	Value x = value_eval(&ee, v);
-	FieldRange r = schema_range(f);
-	if (value_failed(&x)) {
+	if (value_failed(&x))
 		sema_error(s, v->span, "field '%s' cannot be computed: %s", f->name, x.str);
-	} else if (f->type == FT_NUM && r != FR_ANY) {
-		if (x.k == V_NUM && !schema_in_range(r, x.num)) {
-			Buf b = {0};
-			value_format(&b, &x);
-			sema_error(s, v->span, "field '%s' must be %s, but this is %s", f->name, schema_range_text(r), b.s);
-			buf_free(&b);
-		}
-	}
+	else if (f->type == FT_NUM && x.k == V_NUM)
+		range_check(s, v, f, x);
 }
 
 void entries_check(Sema *s, Module *m, RecKind kind, AstNode *entries, const Value *self)

@@ -160,7 +160,7 @@ static Value field_value(Sema *s, const Value *rv, const char *name, const Value
 	return v;
 }
 
-static Value eval_name(EvalEnv *env, AstNode *e)
+static __attribute__((noinline)) Value eval_name(EvalEnv *env, AstNode *e)
 {
 	Sema *s = env->sema;
 	for (int i = 0; i < env->nargs; i++)
@@ -196,7 +196,55 @@ static Value eval_name(EvalEnv *env, AstNode *e)
 	return value_none("unknown");
 }
 
-static Value eval_call(EvalEnv *env, AstNode *e)
+/* min, max, abs, ceil, floor, sqrt, log, exp, clamp of numbers.  Kept
+ * out of eval_node (noinline) with only the arguments' numbers on its
+ * frame: every level of a deep evaluation pays for eval_node's frame. */
+static __attribute__((noinline)) Value eval_math(EvalEnv *env, AstNode *e, const Builtin *b)
+{
+	double v[BUILTIN_MAX_ARGS];
+	Dim dim0 = dim_none;
+	int n = 0;
+	Value unknown = {0};
+	bool have_unknown = false;
+	for (AstNode *a = e->kids; a && n < BUILTIN_MAX_ARGS; a = a->next) {
+		Value x = eval(env, a->kind == AST_NAMED ? a->a : a);
+		if (value_failed(&x)) return x;
+		if (x.k == V_NONE && !have_unknown) {
+			unknown = x;
+			have_unknown = true;
+		}
+		if (x.k == V_EXPR) return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
+		if (x.k != V_NUM && x.k != V_NONE) return value_none("not a number");
+		if (n == 0) dim0 = x.dim;
+		v[n++] = x.num;
+	}
+	if (have_unknown) return unknown;
+	if (n == 0) return value_none("no arguments");
+	double x = v[0];
+	switch (b->id) {
+	case BI_MIN: for (int i = 1; i < n; i++) if (v[i] < x) x = v[i]; break;
+	case BI_MAX: for (int i = 1; i < n; i++) if (v[i] > x) x = v[i]; break;
+	case BI_ABS: x = fabs(x); break;
+	case BI_CEIL: x = ceil(x); break;
+	case BI_FLOOR: x = floor(x); break;
+	case BI_SQRT: {
+		if (x < 0) return value_fail("square root of a negative number");
+		Dim d;
+		dim_pow(dim0, 1, 2, &d);
+		return value_num(sqrt(x), d);
+	}
+	case BI_LOG:
+		if (!(x > 0)) return value_fail("logarithm of a number <= 0");
+		x = log(x);
+		break;
+	case BI_EXP: x = exp(x); if (!isfinite(x)) return value_fail("the result overflows"); break;
+	case BI_CLAMP: x = num_min(num_max(x, v[1]), v[2]); break; /* as lowered */
+	default: break;
+	}
+	return value_num(x, dim0);
+}
+
+static __attribute__((noinline)) Value eval_call(EvalEnv *env, AstNode *e)
 {
 	Sema *s = env->sema;
 	bool shadowed = false;
@@ -225,49 +273,8 @@ static Value eval_call(EvalEnv *env, AstNode *e)
 	if (!b) return value_none("unknown function");
 	switch (b->id) {
 	case BI_MIN: case BI_MAX: case BI_ABS: case BI_CEIL: case BI_FLOOR:
-	case BI_SQRT: case BI_LOG: case BI_EXP: case BI_CLAMP: {
-		Value v[64];
-		int n = 0;
-		Value unknown = {0};
-		bool have_unknown = false;
-		for (AstNode *a = e->kids; a && n < 64; a = a->next) {
-			v[n] = eval(env, a->kind == AST_NAMED ? a->a : a);
-			if (value_failed(&v[n])) return v[n];
-			if (v[n].k == V_NONE && !have_unknown) {
-				unknown = v[n];
-				have_unknown = true;
-			}
-			if (v[n].k == V_EXPR) return (Value){.k = V_EXPR, .expr = e, .mod = env->mod};
-			if (v[n].k != V_NUM && v[n].k != V_NONE) return value_none("not a number");
-			n++;
-		}
-		if (have_unknown) return unknown;
-		if (n == 0) return value_none("no arguments");
-		double x = v[0].num;
-		switch (b->id) {
-		case BI_MIN: for (int i = 1; i < n; i++) if (v[i].num < x) x = v[i].num; break;
-		case BI_MAX: for (int i = 1; i < n; i++) if (v[i].num > x) x = v[i].num; break;
-		case BI_ABS: x = fabs(x); break;
-		case BI_CEIL: x = ceil(x); break;
-		case BI_FLOOR: x = floor(x); break;
-		case BI_SQRT:
-			if (x < 0) return value_fail("square root of a negative number");
-			x = sqrt(x);
-			{
-				Dim d;
-				dim_pow(v[0].dim, 1, 2, &d);
-				return value_num(x, d);
-			}
-		case BI_LOG:
-			if (!(x > 0)) return value_fail("logarithm of a number <= 0");
-			x = log(x);
-			break;
-		case BI_EXP: x = exp(x); if (!isfinite(x)) return value_fail("the result overflows"); break;
-		case BI_CLAMP: x = num_min(num_max(x, v[1].num), v[2].num); break; /* as lowered */
-		default: break;
-		}
-		return value_num(x, v[0].dim);
-	}
+	case BI_SQRT: case BI_LOG: case BI_EXP: case BI_CLAMP:
+		return eval_math(env, e, b);
 	case BI_NAN:
 		return value_none("nan() marks an infeasible point");
 	case BI_FALLBACK: {
@@ -291,7 +298,7 @@ static Value check_finite(Value v)
 	return v;
 }
 
-static Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
+static __attribute__((noinline)) Value arith(EvalEnv *env, AstNode *e, Value a, Value b)
 {
 	Sema *s = env->sema;
 	double x = a.num, y = b.num, r;

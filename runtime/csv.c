@@ -16,6 +16,10 @@ static bool read_line(Csv *c)
 			snprintf(c->why, sizeof c->why, "line %ld is longer than %d bytes", c->lineno + 1, CSV_MAX_LINE);
 			return false;
 		}
+		if (ch == 0) {   /* text has no NUL: cut there, the rest of the line would vanish */
+			snprintf(c->why, sizeof c->why, "line %ld has a NUL byte (is this a text file?)", c->lineno + 1);
+			return false;
+		}
 		if (len + 2 > c->cap) {
 			c->cap = c->cap ? 2 * c->cap : 256;
 			char *p = realloc(c->line, c->cap);
@@ -23,6 +27,10 @@ static bool read_line(Csv *c)
 			c->line = p;
 		}
 		c->line[len++] = (char)ch;
+	}
+	if (ch == EOF && ferror(c->f)) {
+		snprintf(c->why, sizeof c->why, "cannot read line %ld: %s", c->lineno + 1, strerror(errno));
+		return false;
 	}
 	if (ch == EOF && len == 0) return false;
 	if (!c->line) {
@@ -130,4 +138,20 @@ bool csv_number(const char *s, double *out)
 	if (*end || errno == ERANGE || !isfinite(v)) return false;
 	*out = v;
 	return true;
+}
+
+void csv_put(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+	bool quote = strpbrk(s, ",\"\r\n") || (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
+	if (!quote) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"') fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }

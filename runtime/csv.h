@@ -6,7 +6,8 @@
  * into the reader's line buffer and are valid until the next csv_next.
  * csv_number parses a whole field as a finite double.  Errors carry the
  * 1-based line number.  Used by empirical() means, `sglsim calibrate`
- * and the trace readers.
+ * and the trace readers.  csv_put writes one field, quoted when it must
+ * be (RFC 4180).
  *
  * Limits (doc/limits.md): a line of at most CSV_MAX_LINE bytes, at most
  * CSV_MAX_FIELDS fields.  Past either, csv_open or csv_next fails and
@@ -43,5 +44,8 @@ int csv_column(const Csv *c, const char *name);
 bool csv_next(Csv *c);
 /* A field as a finite double; false if it is not one. */
 bool csv_number(const char *s, double *out);
+/* Writes s as one field: as it is, or in double quotes (with "" for a
+ * quote) when it holds a comma, quote, line break or edge blank. */
+void csv_put(FILE *f, const char *s);
 
 #endif

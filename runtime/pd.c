@@ -197,6 +197,14 @@ static void transfer_done(Sim *s, uint32_t i, double now)
 {
 	SimReq *q = &s->reqs[i];
 	uint32_t src = q->worker, dst = q->drank, gd = q->dworker, d = gd - s->gpre;
+	const SimObserver *ob = &s->spec->obs;
+	if (ob->on_transfer) {
+		uint32_t gs = s->group_of[src];
+		TransferRecord t = {.id = q->r.id, .from = gs, .to = gd, .start = q->xfer_start, .end = now,
+				    .tokens = q->xfer_tokens, .bytes = q->xfer_tokens * s->spec->kv.bytes_per_token,
+				    .between_nodes = node_of(s, gs) != node_of(s, s->group_of[dst])};
+		ob->on_transfer(ob->ud, &t);
+	}
 	samples_add(&s->xfer_time, now - q->xfer_start);
 	s->res->transfers++;
 	s->res->kv_tokens_sent += q->xfer_tokens;

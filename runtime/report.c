@@ -619,22 +619,34 @@ static void trace_us(FILE *out, bool ok, long long ns)
 	fprintf(out, "%s%llu.%03llu", ns < 0 ? "-" : "", a / 1000, a % 1000);
 }
 
+/* "prefill 2", "decode 0" or "worker 3": the name of a worker's track. */
+static void worker_name(const TraceWriter *w, uint32_t worker, char *out, size_t n)
+{
+	if (!w->prefill) snprintf(out, n, "worker %" PRIu32, worker);
+	else if (worker < w->prefill) snprintf(out, n, "prefill %" PRIu32, worker);
+	else snprintf(out, n, "decode %" PRIu32, worker - w->prefill);
+}
+
 static void trace_thread(TraceWriter *w, uint32_t worker)
 {
+	char name[40];
+	worker_name(w, worker, name, sizeof name);
 	trace_next(w);
 	fprintf(w->out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%" PRIu64
-		",\"args\":{\"name\":\"worker %" PRIu32 "\"}}", TRACE_PID, TRACE_TID(worker), worker);
+		",\"args\":{\"name\":\"%s\"}}", TRACE_PID, TRACE_TID(worker), name);
 	trace_next(w);
 	fprintf(w->out, "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":%" PRIu64
 		",\"args\":{\"sort_index\":%" PRIu32 "}}", TRACE_PID, TRACE_TID(worker), worker);
 }
 
-void trace_writer_open(TraceWriter *w, FILE *out, const ReportMeta *m, uint32_t workers)
+void trace_writer_open(TraceWriter *w, FILE *out, const ReportMeta *m, uint32_t workers,
+		       uint32_t prefill)
 {
 	m = meta_or_blank(m);
 	w->out = out;
 	w->events = 0;
 	w->workers = workers;
+	w->prefill = prefill;
 	fputs("{\"traceEvents\":[", out);
 	char name[1024];
 	snprintf(name, sizeof name, "simulate %s with %s (%s on %s, seed %" PRIu64 ")",
@@ -688,14 +700,16 @@ static void trace_step_slice(TraceWriter *w, const StepRecord *s, bool ok, long 
 static void trace_counters(TraceWriter *w, const StepRecord *s, bool ok, long long t0)
 {
 	FILE *out = w->out;
+	char name[40];
+	worker_name(w, s->worker, name, sizeof name);
 	trace_next(w);
-	fprintf(out, "{\"name\":\"worker %" PRIu32 " waiting\",\"ph\":\"C\",\"pid\":%d,\"tid\":%"
-		PRIu64 ",\"ts\":", s->worker, TRACE_PID, TRACE_TID(s->worker));
+	fprintf(out, "{\"name\":\"%s waiting\",\"ph\":\"C\",\"pid\":%d,\"tid\":%"
+		PRIu64 ",\"ts\":", name, TRACE_PID, TRACE_TID(s->worker));
 	trace_us(out, ok, t0);
 	fprintf(out, ",\"args\":{\"requests\":%" PRIu32 "}}", s->waiting);
 	trace_next(w);
-	fprintf(out, "{\"name\":\"worker %" PRIu32 " KV\",\"ph\":\"C\",\"pid\":%d,\"tid\":%"
-		PRIu64 ",\"ts\":", s->worker, TRACE_PID, TRACE_TID(s->worker));
+	fprintf(out, "{\"name\":\"%s KV\",\"ph\":\"C\",\"pid\":%d,\"tid\":%"
+		PRIu64 ",\"ts\":", name, TRACE_PID, TRACE_TID(s->worker));
 	trace_us(out, ok, t0);
 	fputs(",\"args\":{\"tokens\":", out);
 	trace_real(out, s->kv_used);
@@ -709,6 +723,39 @@ void trace_writer_step(TraceWriter *w, const StepRecord *s)
 	trace_ensure_thread(w, s->worker);
 	trace_step_slice(w, s, ok, t0, t1);
 	trace_counters(w, s, ok, t0);
+}
+
+/* One async begin or end ("b"/"e") of a transfer's slice. */
+static void trace_transfer_edge(TraceWriter *w, const TransferRecord *t, const char *name, bool begin,
+				bool ok, long long ns)
+{
+	FILE *out = w->out;
+	trace_next(w);
+	fprintf(out, "{\"name\":\"%s\",\"cat\":\"kv_transfer\",\"ph\":\"%s\",\"id\":%" PRIu64
+		",\"pid\":%d,\"tid\":%" PRIu64 ",\"ts\":", name, begin ? "b" : "e", t->id, TRACE_PID,
+		TRACE_TID(t->from));
+	trace_us(out, ok, ns);
+	if (begin) {
+		fprintf(out, ",\"args\":{\"request\":%" PRIu64 ",\"tokens\":", t->id);
+		trace_real(out, t->tokens);
+		fputs(",\"bytes\":", out);
+		trace_real(out, t->bytes);
+		fprintf(out, ",\"between_nodes\":%s}", t->between_nodes ? "true" : "false");
+	}
+	fputs("}", out);
+}
+
+void trace_writer_transfer(TraceWriter *w, const TransferRecord *t)
+{
+	long long t0 = 0, t1 = 0;
+	bool ok = to_ns(t->start, &t0) && to_ns(t->end, &t1);
+	trace_ensure_thread(w, t->from > t->to ? t->from : t->to);
+	char from[40], to[40], name[96];
+	worker_name(w, t->from, from, sizeof from);
+	worker_name(w, t->to, to, sizeof to);
+	snprintf(name, sizeof name, "KV %s -> %s", from, to);
+	trace_transfer_edge(w, t, name, true, ok, t0);
+	trace_transfer_edge(w, t, name, false, ok, t1);
 }
 
 bool trace_writer_close(TraceWriter *w)

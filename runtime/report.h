@@ -45,14 +45,19 @@ void report_csv_row(FILE *out, const RequestRecord *r);
 
 /* --trace: Chrome trace-event JSON that Perfetto (ui.perfetto.dev) and
  * chrome://tracing open: one track (thread) per worker with a complete
- * event per iteration, and counters for waiting requests and KV usage. */
+ * event per iteration, and counters for waiting requests and KV usage.
+ * Workers [0, prefill) are named "prefill N", the rest "decode N" (with
+ * prefill 0: "worker N"); each KV transfer is an async slice from its
+ * prefill worker's track, named for the two workers. */
 typedef struct TraceWriter {
 	FILE *out;
 	long events;
-	uint32_t workers;
+	uint32_t workers, prefill;
 } TraceWriter;
-void trace_writer_open(TraceWriter *w, FILE *out, const ReportMeta *m, uint32_t workers);
+void trace_writer_open(TraceWriter *w, FILE *out, const ReportMeta *m, uint32_t workers,
+		       uint32_t prefill);
 void trace_writer_step(TraceWriter *w, const StepRecord *s);
+void trace_writer_transfer(TraceWriter *w, const TransferRecord *t);
 /* Ends the document; returns false if writing failed. */
 bool trace_writer_close(TraceWriter *w);
 /* JSON values as every --json document writes them (jansson's json_t):

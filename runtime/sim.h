@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "limits.h"
 #include "radix.h"
 #include "request.h"
 #include "router.h"
@@ -121,10 +122,21 @@ typedef struct StepRecord {
 	double prefill_tokens, decode_tokens, kv_used;   /* kv_used: tokens */
 } StepRecord;
 
+/* A KV transfer of a disaggregated run, from prefill worker `from` to
+ * decode worker `to` (workers numbered as in StepRecord). */
+typedef struct TransferRecord {
+	uint64_t id;                /* the request's */
+	uint32_t from, to;
+	double start, end;          /* s: on the link (after any wait for room) */
+	double tokens, bytes;
+	bool between_nodes;
+} TransferRecord;
+
 typedef struct SimObserver {
 	void (*on_request)(void *ud, const RequestRecord *r);
 	void (*on_step)(void *ud, const StepRecord *s);
 	void *ud;
+	void (*on_transfer)(void *ud, const TransferRecord *t);   /* may be NULL */
 } SimObserver;
 
 typedef struct SimSpec {

@@ -29,14 +29,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "limits.h"
 #include "request.h"
 
-/* Sizes a Workload accepts (doc/limits.md).  A length beyond
- * WORKLOAD_MAX_TOKENS (the trace readers' limit too) would only make a
- * request no KV pool holds, at the cost of its block array; a constant,
- * median, mean or lower bound beyond it is an error, a larger draw is cut
- * to it.  Prefix groups cost a table entry each (Zipf). */
-enum { WORKLOAD_MAX_TOKENS = 1 << 24, WORKLOAD_MAX_GROUPS = 10000000 };
+/* Sizes a Workload accepts: limits.h.  A constant, median, mean or lower
+ * bound beyond WORKLOAD_MAX_TOKENS is an error, a larger draw is cut to
+ * it. */
 
 typedef enum DistKind { DIST_CONSTANT, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL, DIST_EMPIRICAL } DistKind;
 

@@ -34,9 +34,18 @@ check "eval -D fixes a param" out_is "mlp = 105.3 us" "$SGLSIM" eval -D tp=1 m.s
 check "eval of a value that is not finite is an error" err_has "'1 / 0' is not finite (inf) at this point" "$SGLSIM" eval m.sgl "1 / 0"
 check "eval --json prints base units" out_is '{"poly": 560}' "$SGLSIM" eval m.sgl poly --json
 printf 'tp,batch,label\n1,16,a\n8,256,"b,c"\n' >pts.csv
-check "eval --points writes CSV with the input columns" out_is "tp,batch,label,poly
+check "eval --points writes CSV with the input columns (quoted as needed)" out_is "tp,batch,label,poly
 1,16,a,304
-8,256,b,c,525056" "$SGLSIM" eval m.sgl poly --points pts.csv
+8,256,\"b,c\",525056" "$SGLSIM" eval m.sgl poly --points pts.csv
+check "eval --points quotes a column named by an expression with a comma" out_is "tp,batch,label,\"max(tp, batch)\"
+1,16,a,16
+8,256,\"b,c\",256" "$SGLSIM" eval m.sgl "max(tp, batch)" --points pts.csv
+check "d(E, P) with P fixed by -D is the derivative there, not 0" out_is "d(poly, batch) = 67" \
+	"$SGLSIM" eval m.sgl "d(poly, batch)" -D batch=16 -D tp=2
+check "d(E, P) with -D P equals d(E, P) at a --points row" out_is "tp,batch,\"d(poly, tp)\"
+2,16,256" sh -c "printf 'tp,batch\n2,16\n' | \"$SGLSIM\" eval m.sgl 'd(poly, tp)' --points - &&
+	\"$SGLSIM\" eval m.sgl 'd(poly, tp)' -D tp=2 -D batch=16 --json | grep -q '\"d(poly, tp)\": 256}' || echo no"
+check "expr --diff P with -D P: the derivative at P's value" out_is "32 * tp + 3" "$SGLSIM" expr m.sgl poly --diff batch -D batch=16
 printf 'batch\n16\n' >nocol.csv
 check "a missing param column falls back to the default" out_is "batch,poly
 16,560" "$SGLSIM" eval m.sgl poly --points nocol.csv
@@ -84,6 +93,18 @@ if "$SGLSIM" --version | grep -q "JIT (libgccjit): available"; then
 	want=$("$SGLSIM" eval m.sgl mlp twice poly --json | sed 's/[{}]//g; s/"[^"]*": //g; s/,//g')
 	check "the library agrees with eval" out_is "$want" cat client.out
 	check "compile to an unwritable path" err_has "cannot compile to /nonexistent/x.so" "$SGLSIM" compile m.sgl -o /nonexistent/x.so
+	# a library to ship runs on any x86-64: no AVX (VEX-encoded v... floating
+	# point instructions such as vmulsd, or ymm/zmm registers) unless --native
+	vex='[[:space:]]v[a-z0-9]*(sd|pd|ss|ps)[[:space:]]|%[yz]mm'
+	if command -v objdump >/dev/null && [ "$(uname -m)" = x86_64 ]; then
+		check "compile uses the x86-64 baseline (no AVX instructions)" sh -c \
+			"! objdump -d libmodel.so | grep -qE '$vex'"
+		if grep -q ' avx2 ' /proc/cpuinfo 2>/dev/null; then
+			check "compile --native uses this CPU's AVX instructions, same numbers" sh -c \
+				"\"$SGLSIM\" compile m.sgl -o ./libnative.so --native && objdump -d libnative.so | grep -qE '$vex' &&
+				 cc client.c -I. ./libnative.so -o client_native && ./client_native | cmp - client.out"
+		fi
+	fi
 else
 	ok "compile # SKIP built without libgccjit"
 fi

@@ -35,6 +35,8 @@ passes() {
 	got=$?
 	[ "$got" -eq 0 ] || { echo "exit $got, wanted 0"; head -c 3000 err; return 1; }
 }
+# py ARG... : python3 reading its program from standard input
+py() { python3 - "$@"; }
 # repeat N TEXT : TEXT N times, no newline
 repeat() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%s", s }'; }
 
@@ -67,6 +69,32 @@ check "999 chained operators are too deep" \
 { printf 'const a = '; repeat 100000 '1+'; printf '1\n'; } >chain100k.sgl
 check "100000 chained operators are too deep, at once" \
 	sgl_fails chain100k.sgl "error: this is nested more than 1000 levels deep" "$SGLSIM" check chain100k.sgl
+# A chain is cut where it passes the limit, so a huge one costs little:
+# 64 MiB of '1+1+...' (and a '.field' chain, one inside parentheses, one in
+# a call's arguments), each reported once, the lines after them still read.
+python3 - <<'PY'
+with open("chain_huge.sgl", "w") as f:
+    f.write("const a = 1" + "+1" * 33000000 + "\n")
+    f.write("const b = x" + ".y" * 2000 + "\n")
+    f.write("const c = (2" + "*2" * 5000 + ") + 1\n")
+    f.write("const d = max(1" + "-1" * 3000 + ", 2)\n")
+    f.write("const e = nope\n")
+PY
+if [ -n "${ASAN_OPTIONS:-}" ] || [ -n "${SGLSIM_VALGRIND:-}" ]; then   # RSS says nothing there
+	ok "a 64 MiB chain of operators # SKIP under a sanitizer or valgrind"
+else check "a 64 MiB chain of operators: reported at once, in little memory" py "$SGLSIM" <<'PY'
+import resource, subprocess, sys
+r = subprocess.run([sys.argv[1], "check", "chain_huge.sgl"], capture_output=True, text=True, timeout=60)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+errs = [l for l in r.stderr.splitlines() if ": error: " in l]
+want = ["chain_huge.sgl:%d:1: error: this is nested more than 1000 levels deep" % n for n in (1, 2, 3, 4)]
+assert r.returncode == 1, r.returncode
+assert [e[:len(w)] for e, w in zip(errs, want)] == want, errs
+assert len(errs) == 5 and "unknown name 'nope'" in errs[4], errs
+assert rss < 1024, "%d MiB" % rss   # the AST of the whole chain took some 8 GiB
+print("# peak memory %d MiB" % rss)
+PY
+fi
 { printf 'const a = '; repeat 998 -; printf '1\nprint a\n'; } >neg998.sgl
 check "998 nested minus signs evaluate" sh -c "\"$SGLSIM\" run neg998.sgl | grep -qx 1"
 { printf 'deployment d { '; repeat 1000 'x { '; repeat 1000 '}'; printf ' }\n'; } >blocks.sgl
@@ -92,11 +120,13 @@ check "257 are too deep" \
 	sgl_fails defs257.sgl "error: definitions depend on each other more than 256 deep" "$SGLSIM" check defs257.sgl
 records() { awk -v n="$1" 'BEGIN { for (i = n - 1; i > 0; i--) printf "gpu g%d : g%d { }\n", i, i - 1
 	print "gpu g0 { mem = 1 GiB }"; printf "print g%d.mem\n", n - 1 }'; }
-records 255 >rec255.sgl
-check "a chain of 255 records, each inheriting from the next" passes "$SGLSIM" run rec255.sgl
 records 256 >rec256.sgl
-check "256 are too deep" \
-	sgl_fails rec256.sgl "error: records inherit from each other more than 256 deep" "$SGLSIM" check rec256.sgl
+check "a chain of 256 records, each inheriting from the next" \
+	sh -c "\"$SGLSIM\" run rec256.sgl | grep -qx '1073741824 B'"
+records 257 >rec257.sgl
+check "257 are too deep (the last reached is reported)" \
+	sgl_fails rec257.sgl "rec257.sgl:257:5: error: records inherit from each other more than 256 deep" \
+	"$SGLSIM" check rec257.sgl
 
 # Imports: 256 deep.
 imports() {
@@ -197,14 +227,14 @@ grid 4 10 >grid4.sgl
 check "a grid of 10^4 points" passes "$SGLSIM" optimize grid4.sgl
 grid 12 10 >grid12.sgl
 check "a grid of 10^12 points is too large" \
-	sgl_fails grid12.sgl "error: the grid has more than 100000000000 points" "$SGLSIM" optimize grid12.sgl
+	sgl_fails grid12.sgl "error: the grid has more than 100000000000 points, the most a search takes" "$SGLSIM" optimize grid12.sgl
 grid 1 1000000001 >range.sgl
 check "a range of more than 10^9 steps" \
 	sgl_fails range.sgl "error: param 'p0': the range has 1e+09 steps; at most 1e9 can be searched" "$SGLSIM" optimize range.sgl
-check "--jobs 1000000 is accepted" passes "$SGLSIM" optimize --jobs 1000000 grid4.sgl
-check "--jobs 1000001 is a usage error" \
-	fails_with 2 "--jobs needs a whole number from 1 to 1000000, not '1000001'" "$SGLSIM" optimize --jobs 1000001 grid4.sgl
-check "--jobs 0 too" fails_with 2 "--jobs needs a whole number from 1 to 1000000, not '0'" "$SGLSIM" optimize --jobs 0 grid4.sgl
+check "--jobs 1024 is accepted" passes "$SGLSIM" optimize --jobs 1024 grid4.sgl
+check "--jobs 1025 is a usage error (never capped silently)" \
+	fails_with 2 "--jobs needs a whole number from 1 to 1024, not '1025'" "$SGLSIM" optimize --jobs 1025 grid4.sgl
+check "--jobs 0 too" fails_with 2 "--jobs needs a whole number from 1 to 1024, not '0'" "$SGLSIM" optimize --jobs 0 grid4.sgl
 check "--limit 1000000 is accepted" passes "$SGLSIM" optimize --limit 1000000 grid4.sgl
 check "--limit 1000001 is a usage error" \
 	fails_with 2 "--limit needs a whole number from 1 to 1000000, not '1000001'" "$SGLSIM" optimize --limit 1000001 grid4.sgl
@@ -239,14 +269,15 @@ workload w { $2 }
 simulate d with w
 EOF
 }
+# A constant beyond a limit is reported at its value by the checker:
+# over FIELD VALUE MAX is the message.
+over() { echo "error: field '$1' is $2, more than $3, the most a simulation takes (doc/limits.md)"; }
 sim "" "$W; requests = 1000000001"
-check "requests: more than 10^9" \
-	sgl_fails sim.sgl "error: 'w.requests' is 1000000001, more than 1000000000, the most a simulation takes" "$SGLSIM" run sim.sgl
+check "requests: more than 10^9" sgl_fails sim.sgl "sim.sgl:4:108: $(over requests 1000000001 1000000000)" "$SGLSIM" run sim.sgl
 sim "" "$W; requests = 1e12"
-check "requests = 1e12" sgl_fails sim.sgl "'w.requests' is 1000000000000, more than 1000000000" "$SGLSIM" run sim.sgl
+check "requests = 1e12" sgl_fails sim.sgl "$(over requests 1000000000000 1000000000)" "$SGLSIM" check sim.sgl
 sim "" "$W; requests = 1e300"
-check "requests = 1e300" \
-	sgl_fails sim.sgl "error: field 'requests' must be a whole number >= 1, but this is 1e+300" "$SGLSIM" check sim.sgl
+check "requests = 1e300" sgl_fails sim.sgl "$(over requests 1e+300 1000000000)" "$SGLSIM" check sim.sgl
 sim "" "$W; requests = 1000000000"
 check "requests = 10^9 is accepted and starts (stopped by Ctrl-C)" \
 	sh -c "timeout --preserve-status -s INT 2 \"$SGLSIM\" run --no-progress sim.sgl >out 2>err; [ \$? -eq 130 ] && grep -q 'partial' out"
@@ -263,22 +294,61 @@ check "a burst of -5 (no silent cast)" sgl_fails sim.sgl "error: burst's count i
 sim "replicas = 1000000" "$W; requests = 10"
 check "1000000 replicas" passes "$SGLSIM" run sim.sgl
 sim "replicas = 1000001" "$W; requests = 10"
-check "1000001 replicas" sgl_fails sim.sgl "error: 'd.replicas' is 1000001, more than 1000000" "$SGLSIM" run sim.sgl
+check "1000001 replicas" sgl_fails sim.sgl "sim.sgl:3:63: $(over replicas 1000001 1000000)" "$SGLSIM" run sim.sgl
 sim "replicas = 4294967297" "$W; requests = 10"
-check "2^32 + 1 replicas (no silent 1)" sgl_fails sim.sgl "error: 'd.replicas' is 4294967297" "$SGLSIM" run sim.sgl
+check "2^32 + 1 replicas (no silent 1)" sgl_fails sim.sgl "$(over replicas 4294967297 1000000)" "$SGLSIM" check sim.sgl
+sim "mode = disaggregated; prefill { replicas = 1000001 }" "$W; requests = 10"
+check "... in a pool block too" sgl_fails sim.sgl "$(over replicas 1000001 1000000)" "$SGLSIM" check sim.sgl
 sim "tp = 65537" "$W; requests = 10"
-check "tp = 65537" sgl_fails sim.sgl "error: 'd.tp' is 65537, more than 65536" "$SGLSIM" run sim.sgl
+check "tp = 65537" sgl_fails sim.sgl "sim.sgl:3:57: $(over tp 65537 65536)" "$SGLSIM" run sim.sgl
 sim "tp = 65536; replicas = 100000" "$W; requests = 10"
 check "more GPUs than 2^32" \
 	sgl_fails sim.sgl "error: deployment 'd' needs more GPUs than the simulator can number" "$SGLSIM" run sim.sgl
+sim "dp = 65537" "$W; requests = 10"
+check "dp = 65537" sgl_fails sim.sgl "$(over dp 65537 65536)" "$SGLSIM" check sim.sgl
+sim "ep = 65537" "$W; requests = 10"
+check "ep = 65537" sgl_fails sim.sgl "$(over ep 65537 65536)" "$SGLSIM" check sim.sgl
+sim "cluster { gpu = h100_sxm; gpus_per_node = 65537 }" "$W; requests = 10"
+check "gpus_per_node = 65537" sgl_fails sim.sgl "$(over gpus_per_node 65537 65536)" "$SGLSIM" check sim.sgl
+sim "cluster { gpu = h100_sxm; nodes = 1000000001 }" "$W; requests = 10"
+check "nodes over 10^9" sgl_fails sim.sgl "$(over nodes 1000000001 1000000000)" "$SGLSIM" check sim.sgl
 sim "max_running = 1000000001" "$W; requests = 10"
-check "max_running over 10^9" sgl_fails sim.sgl "error: 'd.max_running' is 1000000001, more than 1000000000" "$SGLSIM" run sim.sgl
+check "max_running over 10^9" sgl_fails sim.sgl "$(over max_running 1000000001 1000000000)" "$SGLSIM" run sim.sgl
+sim "kv_transfer { max_inflight = 1000000001 }" "$W; requests = 10"
+check "kv_transfer.max_inflight over 10^9" \
+	sgl_fails sim.sgl "$(over max_inflight 1000000001 1000000000)" "$SGLSIM" check sim.sgl
 sim "" "$W; requests = 10; sessions { turns = 1000000001 }"
-check "turns over 10^9" sgl_fails sim.sgl "error: 'w.sessions.turns' is 1000000001, more than 1000000000" "$SGLSIM" run sim.sgl
+check "turns over 10^9" sgl_fails sim.sgl "$(over turns 1000000001 1000000000)" "$SGLSIM" run sim.sgl
+sim "tp = 65536; dp = 65536; ep = 65536; max_running = 1000000000
+	cluster { gpu = h100_sxm; gpus_per_node = 65536; nodes = 1000000000 }
+	kv_transfer { max_inflight = 1000000000 }" "$W; requests = 10; sessions { turns = 1000000000 }"
+check "each of those at its limit checks" passes "$SGLSIM" check sim.sgl
 sim "" "$W; requests = 10; prefix { groups = 10000000; length = 50 tok; share = 0.5; popularity = zipf(1.0) }"
 check "10^7 prefix groups" passes "$SGLSIM" run sim.sgl
 sim "" "$W; requests = 10; prefix { groups = 10000001; length = 50 tok; share = 0.5 }"
-check "more prefix groups" sgl_fails sim.sgl "error: 'w.prefix.groups' is 10000001, more than 10000000" "$SGLSIM" run sim.sgl
+check "more prefix groups" sgl_fails sim.sgl "$(over groups 10000001 10000000)" "$SGLSIM" run sim.sgl
+# A value computed from a param: with -D the checker sees a constant and
+# reports it at the value; a point of a search is checked when it is
+# simulated (the simulator's own check, naming the record's field).
+simp() {
+	cat >simp.sgl <<EOF
+import gpus
+import models
+param r in {1, 1000001}
+deployment d { model = llama31_8b; gpu = h100_sxm; replicas = r }
+workload w { $W; requests = r * 1000 }
+$1
+EOF
+}
+simp "simulate d with w"
+check "-D r=1000001: replicas beyond 10^6, at the value" \
+	sgl_fails simp.sgl "simp.sgl:4:63: $(over replicas 1000001 1000000)" "$SGLSIM" run -D r=1000001 simp.sgl
+check "... and requests = r * 1000 beyond 10^9" \
+	sgl_fails simp.sgl "$(over requests 1000001000 1000000000)" "$SGLSIM" run -D r=1000001 simp.sgl
+simp "optimize d with w { maximize r; verify top 2 by simulation }"
+check "a searched point of 1000001 replicas is caught when simulated" \
+	sh -c "timeout 60 \"$SGLSIM\" optimize simp.sgl >out 2>err &&
+		grep -qF \"#1 could not be simulated: 'd.replicas' is 1000001, more than 1000000, the most a simulation takes\" out"
 sim "" "$L; arrival = poisson(5 req/s); prompt = constant(16777216 tok)"
 check "a prompt of 2^24 tokens (rejected by the KV pool, counted)" \
 	sh -c "timeout 60 \"$SGLSIM\" run sim.sgl | grep -q 'requests larger than the KV pool were rejected'"
@@ -351,6 +421,42 @@ EOF
 check "empirical() of a table of 256 columns" passes "$SGLSIM" run emp.sgl
 { echo "prompt$(repeat 256 ,c)"; echo 100; } >emp.csv
 check "257 columns" sgl_fails emp.sgl "emp.csv: line 1 has more than 256 fields" "$SGLSIM" run emp.sgl
+
+# A NUL byte is binary, not text: an error, never a line cut short.
+{ echo "$hdr"; echo 0,100,10; printf '0.1,100\0,10\n'; } >nul.csv
+trace nul.csv csv
+check "a NUL byte in a trace CSV" fails_with 1 "nul.csv: error: line 3 has a NUL byte" "$SGLSIM" run trace.sgl
+
+# trace()'s block and limit become integers: whole numbers in range.
+{ echo "$hdr"; echo 0,100,10; echo 0.1,100,10; } >two.csv
+for bad in "block = -1 tok" "block = 16777217 tok" "block = 1.5 tok" "limit = 0" "limit = 1e30"; do
+	cat >tracearg.sgl <<EOF
+import gpus
+import models
+deployment d { model = llama31_8b; gpu = h100_sxm }
+workload w = trace("two.csv", format = csv, $bad)
+simulate d with w
+EOF
+	check "trace(..., $bad) is an error" sgl_fails tracearg.sgl "must be a whole number" "$SGLSIM" run tracearg.sgl
+done
+sed 's/limit = 1e30/block = 16777216 tok, limit = 9007199254740992/' tracearg.sgl >tracearg_ok.sgl
+check "trace(..., block = 2^24 tok, limit = 2^53) is fine" passes "$SGLSIM" run tracearg_ok.sgl
+
+# eval --points holds the file: the same line and cell limits, and rows.
+printf 'param a in 1 .. 10 = 2\nmetric m = 2 * a\n' >pts.sgl
+{ printf 'a'; repeat 255 ,x; echo; echo 1; } >pts_ok.csv
+check "--points with 256 columns" passes "$SGLSIM" eval pts.sgl m --points pts_ok.csv
+{ printf 'a'; repeat 256 ,x; echo; echo 1; } >pts_wide.csv
+check "--points with 257 columns" \
+	fails_with 1 "sglsim: error: --points 'pts_wide.csv' row 1 has more than 256 cells" "$SGLSIM" eval pts.sgl m --points pts_wide.csv
+{ echo a,pad; printf '1,'; head -c 4194302 /dev/zero | tr '\0' x; echo; } >pts_long_ok.csv
+check "--points row of 4 MiB" passes "$SGLSIM" eval pts.sgl m --points pts_long_ok.csv
+{ echo a,pad; printf '1,'; head -c 4194303 /dev/zero | tr '\0' x; echo; } >pts_long.csv
+check "--points row over 4 MiB" \
+	fails_with 1 "--points 'pts_long.csv' row 2 is longer than 4194304 bytes" "$SGLSIM" eval pts.sgl m --points pts_long.csv
+printf 'a\n1\n2\0\n' >pts_nul.csv
+check "--points with a NUL byte" \
+	fails_with 1 "--points 'pts_nul.csv' row 3 has a NUL byte" "$SGLSIM" eval pts.sgl m --points pts_nul.csv
 
 # Calibration tables too.
 { printf 'kernel_source,gemm_dtype,m,n,k,latency'; repeat 251 ,x; echo; } >cal_wide.csv

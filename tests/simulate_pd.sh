@@ -32,7 +32,7 @@ workload longp {
 simulate pd with longp
 simulate co with longp
 SGL
-"$SGLSIM" run "$tmp/pd.sgl" --json "$tmp/pd.json" --csv "$tmp/pd.csv" >/dev/null 2>"$tmp/err"
+"$SGLSIM" run "$tmp/pd.sgl" --json "$tmp/pd.json" --csv "$tmp/pd.csv" --trace "$tmp/pd.trace.json" >/dev/null 2>"$tmp/err"
 check "P/D and colocated run" sh -c "[ -s \"$tmp/pd.json\" ] || { cat \"$tmp/err\"; false; }"
 check "P/D lowers TPOT p99 and raises TTFT by at least the transfer time" py "$tmp/pd.json" <<'PY'
 import json, sys
@@ -64,9 +64,31 @@ assert pd["kv_transfer"]["transfers"] == 1200
 assert all(l["between_nodes"] and l["link"] == "ib_ndr" for l in pd["links"]), pd["links"]
 PY
 
+check "--trace names prefill and decode tracks and has one KV slice per transfer" py "$tmp/pd.json" "$tmp/pd.trace.json" <<'PY'
+import json, sys
+pd = json.load(open(sys.argv[1]))[0]
+ev = json.load(open(sys.argv[2]))["traceEvents"]
+names = [e["args"]["name"] for e in ev if e["name"] == "thread_name"]
+assert names == ["prefill 0", "prefill 1", "decode 0"], names
+b = [e for e in ev if e["ph"] == "b"]
+e = {x["id"]: x for x in ev if x["ph"] == "e"}
+assert len(b) == pd["kv_transfer"]["transfers"] == len(e), (len(b), len(e))
+assert sum(x["args"]["tokens"] for x in b) == pd["kv_transfer"]["tokens"]
+assert sum(x["args"]["bytes"] for x in b) == pd["kv_transfer"]["bytes"]
+for x in b:
+    assert x["name"].startswith("KV prefill ") and x["name"].endswith(" -> decode 0"), x["name"]
+    assert x["tid"] in (1, 2) and e[x["id"]]["ts"] >= x["ts"], x
+    assert x["args"]["between_nodes"] is True   # prefill on node 0, decode on node 1
+PY
+
 # placement
 check "--placement prints the workers' GPUs" sh -c \
 	"\"$SGLSIM\" run \"$tmp/pd.sgl\" --placement | grep -q '  decode     0  node 1, GPUs 0-7'"
+sed 's/nodes = 2;/nodes = 3;/; s/decode { replicas = 1; tp = 8;/decode { replicas = 1; tp = 16;/' "$tmp/pd.sgl" >"$tmp/wide.sgl"
+check "--placement of a worker over two nodes" sh -c \
+	"\"$SGLSIM\" run \"$tmp/wide.sgl\" --placement | grep -q '  decode     0  nodes 1-2, GPUs 0-7 of each'"
+check "--placement of a one-GPU worker" sh -c \
+	"\"$SGLSIM\" run \"$SRCDIR/examples/quickstart.sgl\" --placement | grep -A1 -x 'placement    1 worker on 1 node of 8 GPUs' | grep -qx '  worker     0  node 0, GPU 0'"
 sed 's/nodes = 2;/nodes = 1;/' "$tmp/pd.sgl" >"$tmp/small.sgl"
 check "a deployment larger than its cluster is an error with the numbers" sh -c \
 	"! \"$SGLSIM\" run \"$tmp/small.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q \"needs 16 GPUs on 2 nodes of 8 .*cluster 'two' has 1 nodes (8 GPUs)\" \"$tmp/err\""

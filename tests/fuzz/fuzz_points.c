@@ -1,8 +1,9 @@
 /* fuzz_points.c -- libFuzzer harness for the CSV readers behind
  * `sglsim eval FILE EXPR --points in.csv`.
  *
- * The --points reader is csv_read, a static function of compiler/commands.c
- * with its own in-memory table (it does not use runtime/csv.c), followed by
+ * The --points reader is points_read, a static function of compiler/commands.c
+ * with its own in-memory table (runtime/csv.c streams; this one holds the
+ * file, with its own quoting rules and limits), followed by
  * cell_value for each cell.  To fuzz that very code without changing
  * commands.c, this file includes commands.c and stubs, weakly, the few
  * functions of cmd_eval/cmd_expr/cmd_compile that the fuzz build does not
@@ -10,7 +11,7 @@
  * calls those commands, and a stub that were reached would abort.
  *
  * Each input is a CSV file, written to a per-process file under /tmp:
- *   1. csv_read loads it; the harness then walks it the way cmd_eval does:
+ *   1. points_read loads it; the harness then walks it the way cmd_eval does:
  *      the header row names the params (a few dimensions are tried), every
  *      later row's cell in each column (missing cells read as "") goes
  *      through cell_value, and every cell of every row is read.
@@ -19,13 +20,7 @@
  *      every field), which the trace readers, empirical() and calibrate use.
  * Built by `make fuzz`.
  */
-#define csv_free points_csv_free /* keep commands.c's names off runtime/csv.h's */
-#define csv_read points_csv_read
-#define Csv PointsCsv
 #include "compiler/commands.c"
-#undef Csv
-#undef csv_read
-#undef csv_free
 #include "runtime/csv.h"
 
 #include <fcntl.h>
@@ -53,10 +48,10 @@ __attribute__((weak)) void jit_free(Jit *j)
 { (void)j; UNREACHABLE("jit_free"); }
 __attribute__((weak)) int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 					      const char *const *metric_names, const char *const *metric_units,
-					      const char *so_path, const char *header_path, char **why)
+					      const char *so_path, const char *header_path, bool native, char **why)
 {
 	(void)p; (void)param_names; (void)metric_names; (void)metric_units; (void)so_path;
-	(void)header_path; (void)why;
+	(void)header_path; (void)native; (void)why;
 	UNREACHABLE("jit_compile_to_file");
 }
 __attribute__((weak)) bool graph_format_from_path(const char *path, GraphFormat *f)
@@ -97,13 +92,13 @@ static size_t touch(const char *s)
 /* cmd_eval's walk over the table, with param dimensions that vary by column. */
 static void points(void)
 {
-	PointsCsv csv;
+	Points csv;
 	char *err = NULL;
-	if (!points_csv_read(fuzz_path, &csv, &err)) {
+	if (!points_read(fuzz_path, &csv, &err)) {
 		CHECK(err != NULL);
 		touch(err);
 		free(err);
-		points_csv_free(&csv);
+		points_free(&csv);
 		return;
 	}
 	CHECK(csv.nrows >= 0);
@@ -132,7 +127,7 @@ static void points(void)
 			}
 		}
 	}
-	points_csv_free(&csv);
+	points_free(&csv);
 }
 
 /* runtime/csv.c's streaming reader over the same file. */

@@ -66,6 +66,33 @@ Test(dag, hash_consing_makes_equal_nodes_one)
 	cr_expect_eq(dag_count(&g, &e, 1), 5); /* x, y, x*y, sqrt, + */
 }
 
+Test(dag, import_substitutes_one_param_and_matches_the_others_by_name)
+{
+	/* e = label(max(x * y, z + 2)): x replaced by 3, y and z kept */
+	NodeId e = dag_label(&g, "m", op2(DOP_MAX, op2(DOP_MUL, x, y), op2(DOP_ADD, z, C(2))));
+	double at[3] = {3, 5, 20};
+	/* into another DAG whose params come in another order */
+	Dag h;
+	dag_init(&h);
+	dag_add_param(&h, "z", dim_none);
+	NodeId r = dag_import(&h, &g, e, 0, 3.0);
+	cr_expect_eq(h.nparams, 2, "only y is added (x became a constant)");
+	cr_expect_str_eq(h.params[1].name, "y");
+	BcProgram *prog = bc_compile(&h, &r, 1);
+	double in[2] = {20, 5}, out;   /* z, y */
+	bc_eval(prog, in, &out);
+	bc_free(prog);
+	cr_expect_eq(out, eval_at(e, at));
+	dag_free(&h);
+	/* into the same DAG: the same value, and x no longer read */
+	NodeId s = dag_import(&g, &g, e, 0, 3.0);
+	cr_expect(!dag_reads_param(&g, s, 0));
+	cr_expect(dag_reads_param(&g, s, 1) && dag_reads_param(&g, s, 2));
+	cr_expect_eq(eval_at(s, (double[]){-1, 5, 20}), eval_at(e, at));
+	/* UINT32_MAX substitutes nothing: the same node back */
+	cr_expect_eq(dag_import(&g, &g, e, UINT32_MAX, 0), e);
+}
+
 Test(dag, canonical_forms_and_collection)
 {
 	expect_simplifies_to(op2(DOP_ADD, x, x), "2 * x");

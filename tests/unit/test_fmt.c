@@ -372,7 +372,8 @@ Test(fmt, scan_errors)
 	expect_error("const s = \"abc\nconst t = 1\n", "1:11: missing closing quote of string");
 	expect_error("const x = 1\nconst s = \"abc", "2:11: missing closing quote of string");
 	expect_error("\tconst s = \"abc", "1:19: missing closing quote of string");
-	expect_error("const s = \"a\\qb\"", "1:13: unknown escape sequence '\\q'");
+	expect_error("const s = \"a\\qb\"", "1:13: unknown escape sequence '\\q'; use \\n, \\t, \\r, \\\\, \\\", \\xHH or \\u{H...}");
+	expect_error("const s = \"a\\0b\"", "1:13: '\\0' is not allowed: strings cannot hold NUL");
 	expect_error("const s = \"a\\x4\"", "1:13: \\x needs two hex digits");
 	expect_error("const x = 1 @ 2", "1:13: invalid character '@'");
 	expect_error("const x = [1]", "1:11: invalid character '['");

@@ -65,6 +65,9 @@ Test(lexer, errors_are_counted_and_scanning_goes_on)
 	expect_tokens("80 GBB", "NUM(80) ERRORS(1)");
 	expect_tokens("\"abc", "STR(abc) ERRORS(1)");
 	expect_tokens("\"a\\qb\"", "STR(ab) ERRORS(1)");
+	/* strings hold no NUL: \0 is refused like \x00, not kept */
+	expect_tokens("\"a\\0b\"", "STR(ab) ERRORS(1)");
+	expect_tokens("\"a\\x00b\"", "STR(ab) ERRORS(1)");
 	expect_tokens("1e999", "NUM(inf) ERRORS(1)");
 	expect_tokens("caf\xc3\xa9", "ID(caf) ERRORS(1)");
 }

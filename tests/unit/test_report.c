@@ -569,7 +569,7 @@ Test(report_trace, document_parses_with_one_slice_and_two_counters_per_step)
 	cr_assert_not_null(f);
 	ReportMeta m = sample_meta();
 	TraceWriter w;
-	trace_writer_open(&w, f, &m, 2);
+	trace_writer_open(&w, f, &m, 2, 0);
 	StepRecord steps[] = {
 		{ .worker = 0, .start = 0.5, .end = 0.5125, .batch_size = 3, .prefill_reqs = 1,
 		  .decode_reqs = 2, .waiting = 4, .prefill_tokens = 512, .decode_tokens = 2,
@@ -630,13 +630,57 @@ Test(report_trace, document_parses_with_one_slice_and_two_counters_per_step)
 	free(path);
 }
 
+Test(report_trace, disaggregated_workers_are_named_and_kv_transfers_are_async_slices)
+{
+	char *path = tmp_path();
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	ReportMeta m = sample_meta();
+	TraceWriter w;
+	trace_writer_open(&w, f, &m, 3, 2);   /* prefill 0, prefill 1, decode 0 */
+	StepRecord st = {.worker = 2, .start = 1, .end = 1.01, .batch_size = 1, .decode_reqs = 1,
+			 .decode_tokens = 1, .kv_used = 10};
+	trace_writer_step(&w, &st);
+	TransferRecord t = {.id = 7, .from = 1, .to = 2, .start = 0.5, .end = 0.75, .tokens = 1000,
+			    .bytes = 1000 * 131072.0, .between_nodes = true};
+	trace_writer_transfer(&w, &t);
+	cr_expect(trace_writer_close(&w));
+	fclose(f);
+
+	json_t *doc = load(path);
+	json_t *ev = json_object_get(doc, "traceEvents");
+	cr_assert(json_is_array(ev));
+	cr_expect_eq((long)json_array_size(ev), w.events);
+	cr_expect_str_eq(thread_name(ev, 1), "prefill 0");
+	cr_expect_str_eq(thread_name(ev, 2), "prefill 1");
+	cr_expect_str_eq(thread_name(ev, 3), "decode 0");
+	expect_str(nth_event(ev, "C", 0), "name", "decode 0 waiting");
+	json_t *b = nth_event(ev, "b", 0), *e = nth_event(ev, "e", 0);
+	cr_assert_not_null(b);
+	cr_assert_not_null(e);
+	expect_str(b, "name", "KV prefill 1 -> decode 0");
+	expect_str(e, "name", "KV prefill 1 -> decode 0");
+	expect_str(b, "cat", "kv_transfer");
+	expect_int(b, "id", 7);
+	expect_int(e, "id", 7);
+	expect_int(b, "tid", 2);   /* on the sender's track */
+	expect_real(b, "ts", 500000.0);
+	expect_real(e, "ts", 750000.0);
+	expect_int(b, "args.tokens", 1000);
+	expect_int(b, "args.bytes", 131072000);
+	cr_expect(json_is_true(at(b, "args.between_nodes")));
+	json_decref(doc);
+	remove(path);
+	free(path);
+}
+
 Test(report_trace, a_document_without_steps_is_valid)
 {
 	char *path = tmp_path();
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	TraceWriter w;
-	trace_writer_open(&w, f, NULL, 0);
+	trace_writer_open(&w, f, NULL, 0, 0);
 	cr_expect(trace_writer_close(&w));
 	fclose(f);
 	json_t *doc = load(path);
@@ -656,7 +700,7 @@ Test(report_trace, a_worker_not_announced_still_gets_a_named_thread)
 	ReportMeta m = sample_meta();
 	m.deployment = "quote\"and\\slash";
 	TraceWriter w;
-	trace_writer_open(&w, f, &m, 1);
+	trace_writer_open(&w, f, &m, 1, 0);
 	StepRecord s = { .worker = 2, .start = 1, .end = 2, .batch_size = 1, .decode_reqs = 1,
 			 .decode_tokens = 1, .kv_used = NAN };
 	trace_writer_step(&w, &s);
@@ -684,7 +728,7 @@ Test(report_trace, close_reports_a_failed_write)
 	FILE *f = fopen("/dev/null", "r");
 	cr_assert_not_null(f);
 	TraceWriter w;
-	trace_writer_open(&w, f, NULL, 1);
+	trace_writer_open(&w, f, NULL, 1, 0);
 	StepRecord s = { .worker = 0, .start = 0, .end = 1, .batch_size = 1, .decode_reqs = 1 };
 	trace_writer_step(&w, &s);
 	cr_expect_not(trace_writer_close(&w));

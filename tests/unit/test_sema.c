@@ -136,6 +136,16 @@ Test(sema, params_domains_and_defaults)
 	expect_error("param p", "needs a domain");
 	expect_error("param p in {1, 2}\nconst c = p * 2", "depends on a param");
 	expect_output("param p in {2048, 4096} tok = 4096 tok\nprint 1", "1\n");
+	/* a unit after a range is its last number's: the note spells the fix */
+	expect_error("param r in 1 .. 30 step 1 req/s",
+		     "t.sgl:1:25: error: this step is request rate [req/s], but the range starts with a dimensionless number");
+	expect_error("param r in 1 .. 30 step 1 req/s", "note: write the unit on both bounds and the step: '1 req/s .. 30 req/s step 1 req/s'");
+	expect_error("param r in 1 .. 30 ms", "note: write the unit on both bounds: '1 ms .. 30 ms'");
+	expect_error("const a = 1\nparam r in a .. 30 ms", "note: write the unit on both bounds, e.g. '1 ms .. 10 ms'");
+	/* ... which is why it cannot mean the whole range's: with a unit
+	 * without dimension it is valid, a step of 0.05 */
+	expect_error("param x in 0 .. 1 step 5 % = 0.03", "not in the domain 0 .. 1 step 0.05");
+	expect_output("param x in 0 .. 1 step 5 % = 0.05\nprint 1", "1\n");
 }
 
 Test(sema, functions_are_checked_per_call_and_not_recursive)
@@ -212,6 +222,56 @@ Test(schema, defaults_evaluate_to_the_declared_dimension)
 			compiled_free(c);
 		}
 	}
+}
+
+/* `KIND x { FIELD = V }` for field f, written in a block of a top-level
+ * kind when f's kind is only a block (pool in deployment.prefill); false
+ * when no top-level kind holds it. */
+static bool field_source(const FieldDef *f, double v, char *src, size_t n)
+{
+	if (schema_kind(f->rec)->toplevel) {
+		snprintf(src, n, "%s x { %s = %.17g }\n", schema_kind(f->rec)->name, f->name, v);
+		return true;
+	}
+	for (size_t i = 0; schema_field_at(i); i++) {
+		const FieldDef *b = schema_field_at(i);
+		if (b->type == FT_BLOCK && b->target == f->rec && schema_kind(b->rec)->toplevel) {
+			snprintf(src, n, "%s x { %s { %s = %.17g } }\n", schema_kind(b->rec)->name, b->name, f->name, v);
+			return true;
+		}
+	}
+	return false;
+}
+
+Test(schema, simulation_limits_are_checked_at_the_value)
+{
+	/* every field with a RANGE_UPTO maximum: the maximum checks, one more
+	 * is an error under the value (doc/limits.md, Simulating) */
+	int limited = 0;
+	for (size_t i = 0; schema_field_at(i); i++) {
+		const FieldDef *f = schema_field_at(i);
+		double max = schema_range_max(f);
+		if (!isfinite(max)) continue;
+		limited++;
+		char src[256], want[256];
+		cr_assert(field_source(f, max, src, sizeof src), "no record holds %s", f->name);
+		Compiled *c = compile_text(src, false);
+		cr_expect(c->ok, "%s:\n%s", src, c->err.s);
+		compiled_free(c);
+		field_source(f, max + 1, src, sizeof src);
+		snprintf(want, sizeof want, "error: field '%s' is %.15g, more than %.15g, the most a simulation takes",
+			 f->name, max + 1, max);
+		expect_error(src, want);
+	}
+	/* requests, replicas, tp, dp, ep (deployment and pool), max_running
+	 * (both), gpus_per_node, nodes, max_inflight, groups, turns */
+	cr_expect_eq(limited, 16);
+	expect_error("workload w { requests = 1e300 }", "t.sgl:1:25: error: field 'requests' is 1e+300, more than 1000000000");
+	expect_error("const n = 1e6\nworkload w { requests = n * 1000 + 1 }", "t.sgl:2:25: error: field 'requests' is 1000000001");
+	/* a formula of a free param is left to the simulation */
+	Compiled *c = compile_text("param r in 1 .. 2000000\ndeployment d { replicas = r }", false);
+	cr_expect(c->ok, "%s", c->err.s);
+	compiled_free(c);
 }
 
 /* Published totals, from each model's card or safetensors metadata (cited
