@@ -60,7 +60,9 @@ void units_readable(Buf *out, double v, Dim d)
 	}
 	double f;
 	units_scale(v, d, &f, unit, sizeof unit);
-	if (!isfinite(v) || v == 0 || dim_is_none(d))
+	if (dim_is_none(d) && v == floor(v) && fabs(v) < 1e15 && v != 0)
+		buf_printf(out, "%.0f", v);   /* a count in full: 1000001, not 1e+06 */
+	else if (!isfinite(v) || v == 0 || dim_is_none(d))
 		buf_printf(out, *unit ? "%.6g %s" : "%.6g", v, unit);
 	else
 		buf_printf(out, "%.4g %s", v / f, unit);
