@@ -40,6 +40,8 @@ __attribute__((weak)) Jit *jit_compile(const BcProgram *p, char **why)
 { (void)p; (void)why; UNREACHABLE("jit_compile"); }
 __attribute__((weak)) Jit *jit_compile_lanes(const BcProgram *p, const bool *uniform, char **why)
 { (void)p; (void)uniform; (void)why; UNREACHABLE("jit_compile_lanes"); }
+__attribute__((weak)) Jit *jit_compile_rows(const BcProgram *p, char **why)
+{ (void)p; (void)why; UNREACHABLE("jit_compile_rows"); }
 __attribute__((weak)) JitScalarFn jit_scalar(const Jit *j)
 { (void)j; UNREACHABLE("jit_scalar"); }
 __attribute__((weak)) void jit_eval_rows(const Jit *j, long n, const double *params, double *out)
