@@ -689,7 +689,8 @@ int cmd_compile(const DriverOpts *o, const CompileOpts *x)
 		units[k] = arena_strdup(&s.prog.arena, u);
 	}
 	char *why = NULL;
-	if (jit_compile_to_file(p, pn, r.names, units, x->out, x->header, x->native, &why) != 0) {
+	JitLibOpts lo = {x->native, x->prefix};
+	if (jit_compile_to_file(p, pn, r.names, units, x->out, x->header, &lo, &why) != 0) {
 		fprintf(stderr, "sglsim: error: cannot compile to %s: %s\n", x->out, why ? why : "unknown reason");
 		free(why);
 	} else {

@@ -39,6 +39,7 @@ typedef struct CompileOpts {
 	const char *out;        /* -o lib.so */
 	const char *header;     /* --header out.h, or NULL */
 	bool native;            /* --native: this CPU's instructions */
+	const char *prefix;     /* --prefix NAME of the exported names, or NULL */
 } CompileOpts;
 
 int cmd_expr(const DriverOpts *o, const ExprOpts *x);

@@ -76,11 +76,17 @@ void jit_free(Jit *j);
  * param_names has p->nparams entries, metric_names and metric_units
  * p->nout; a NULL array gives empty strings.  The code uses the x86-64
  * baseline instructions, so the library runs on any 64-bit x86 CPU, or
- * with native this CPU's (AVX2, AVX-512: faster batches, and an illegal
- * instruction on a CPU without them).  Returns 0 on success, -1 on
+ * with lo->native this CPU's (AVX2, AVX-512: faster batches, and an
+ * illegal instruction on a CPU without them).  The exported names start
+ * with lo->prefix (a C identifier; NULL or no lo: "sglsim"), so several
+ * libraries can be linked into one program.  Returns 0 on success, -1 on
  * failure with *why set as for jit_compile. */
+typedef struct JitLibOpts {
+	bool native;
+	const char *prefix;
+} JitLibOpts;
 int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 			const char *const *metric_names, const char *const *metric_units,
-			const char *so_path, const char *header_path, bool native, char **why);
+			const char *so_path, const char *header_path, const JitLibOpts *lo, char **why);
 
 #endif

@@ -20,6 +20,7 @@ void je_init(Emit *e, gcc_jit_context *ctx)
 {
 	memset(e, 0, sizeof *e);
 	e->ctx = ctx;
+	e->prefix = "sglsim";
 	e->dbl = gcc_jit_context_get_type(ctx, GCC_JIT_TYPE_DOUBLE);
 	e->dbl_ptr = gcc_jit_type_get_pointer(e->dbl);
 	e->cdbl_ptr = gcc_jit_type_get_pointer(gcc_jit_type_get_const(e->dbl));
@@ -236,6 +237,12 @@ static gcc_jit_rvalue *row(Emit *e, gcc_jit_rvalue *base, gcc_jit_rvalue *i, uin
 	return gcc_jit_lvalue_get_address(gcc_jit_context_new_array_access(e->ctx, NULL, base, off), NULL);
 }
 
+const char *je_name(const Emit *e, const char *suffix, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s_%s", e->prefix, suffix);
+	return buf;
+}
+
 /* int sglsim_eval(const double *params, double *out):
  *   kernel(params, out); return 1 if some out[k] is not finite, else 0. */
 void je_scalar(Emit *e, gcc_jit_function *kernel, uint32_t nout)
@@ -244,8 +251,9 @@ void je_scalar(Emit *e, gcc_jit_function *kernel, uint32_t nout)
 		gcc_jit_context_new_param(e->ctx, NULL, e->cdbl_ptr, "params"),
 		gcc_jit_context_new_param(e->ctx, NULL, e->dbl_ptr, "out"),
 	};
+	char name[96];
 	e->fn = gcc_jit_context_new_function(e->ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e->integer,
-					     "sglsim_eval", 2, ps, 0);
+					     je_name(e, "eval", name, sizeof name), 2, ps, 0);
 	e->bb = gcc_jit_function_new_block(e->fn, "entry");
 	gcc_jit_rvalue *args[2] = {gcc_jit_param_as_rvalue(ps[0]), gcc_jit_param_as_rvalue(ps[1])};
 	gcc_jit_block_add_eval(e->bb, NULL, gcc_jit_context_new_call(e->ctx, NULL, kernel, 2, args));
@@ -278,7 +286,8 @@ void je_rows_fn(Emit *e, const char *name, gcc_jit_param **ps)
 void je_batch(Emit *e, gcc_jit_function *kernel, uint32_t nparams, uint32_t nout)
 {
 	gcc_jit_param *ps[3];
-	je_rows_fn(e, "sglsim_eval_batch", ps);
+	char name[96];
+	je_rows_fn(e, je_name(e, "eval_batch", name, sizeof name), ps);
 	Loop l;
 	je_loop_begin(e, &l, gcc_jit_param_as_rvalue(ps[0]));
 	gcc_jit_rvalue *args[2] = {

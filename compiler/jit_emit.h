@@ -26,6 +26,7 @@ typedef struct Emit {
 	gcc_jit_function *libm[LM_COUNT];
 	gcc_jit_function *fn;   /* function being emitted */
 	gcc_jit_block *bb;      /* its current block */
+	const char *prefix;     /* of the exported names: "sglsim" (je_init) */
 } Emit;
 
 /* for (long i = 0; i < n; i++) { <body> }: je_loop_begin leaves e->bb at the
@@ -36,6 +37,8 @@ typedef struct Loop {
 } Loop;
 
 void je_init(Emit *e, gcc_jit_context *ctx);
+/* "PREFIX_suffix" in buf: an exported name. */
+const char *je_name(const Emit *e, const char *suffix, char *buf, size_t n);
 
 /* Values. */
 gcc_jit_rvalue *je_rv(gcc_jit_lvalue *l);

@@ -59,7 +59,7 @@ enum {
 	O_FOR = 256, O_WITH, O_FORMAT, O_DIFF, O_STATS, O_NO_SIMPLIFY, O_POINTS, O_HEADER,
 	O_VALUES, O_DEPS, O_SIMPLIFY, O_MAX_NODES, O_JSON, O_JSON_STDOUT, O_JIT, O_CSV,
 	O_PLOT, O_MPI, O_LIMIT, O_NO_PROGRESS, O_TRACE, O_SENSITIVITY, O_PLACEMENT,
-	O_SEED, O_DUMP_AST, O_GPU, O_NAME, O_LOAD, O_NO_FIT, O_DATA, O_CHECK, O_NATIVE,
+	O_SEED, O_DUMP_AST, O_GPU, O_NAME, O_LOAD, O_NO_FIT, O_DATA, O_CHECK, O_NATIVE, O_PREFIX,
 };
 
 typedef struct CliOption {
@@ -90,6 +90,7 @@ static const CliOption options[] = {
 	{"jit", required_argument, O_JIT, C_SIMULATE | C_EVAL},
 	{"header", required_argument, O_HEADER, C_COMPILE},
 	{"native", no_argument, O_NATIVE, C_COMPILE},
+	{"prefix", required_argument, O_PREFIX, C_COMPILE},
 	{"values", no_argument, O_VALUES, C_GRAPH},
 	{"deps", no_argument, O_DEPS, C_GRAPH},
 	{"simplify", no_argument, O_SIMPLIFY, C_GRAPH},
@@ -172,6 +173,18 @@ static bool whole(const char *v, long lo, long hi, long *n)
 	return true;
 }
 
+/* A C identifier, [A-Za-z_][A-Za-z0-9_]*, of at most 64 characters. */
+static bool c_identifier(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > 64 || (v[0] >= '0' && v[0] <= '9')) return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] == '_' || (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9')))
+			return false;
+	return true;
+}
+
 static bool jit_mode(const char *v)
 {
 	return !strcmp(v, "auto") || !strcmp(v, "always") || !strcmp(v, "never");
@@ -221,6 +234,11 @@ static int apply(Cli *c, int id, const char *v)
 		break;
 	case O_HEADER: c->co.header = v; break;
 	case O_NATIVE: c->co.native = true; break;
+	case O_PREFIX:
+		if (!c_identifier(v))
+			return usage_error(c->usage, "--prefix needs a C identifier of at most 64 characters, not '%s'", v);
+		c->co.prefix = v;
+		break;
 	case O_VALUES: c->go.values = true; break;
 	case O_DEPS: c->go.deps = true; break;
 	case O_SIMPLIFY: c->go.simplify = true; break;

@@ -93,6 +93,29 @@ if "$SGLSIM" --version | grep -q "JIT (libgccjit): available"; then
 	want=$("$SGLSIM" eval m.sgl mlp twice poly --json | sed 's/[{}]//g; s/"[^"]*": //g; s/,//g')
 	check "the library agrees with eval" out_is "$want" cat client.out
 	check "compile to an unwritable path" err_has "cannot compile to /nonexistent/x.so" "$SGLSIM" compile m.sgl -o /nonexistent/x.so
+	# two models in one program: --prefix renames every exported name
+	cat >two.c <<'C'
+#include <stdio.h>
+#include "a.h"
+#include "b.h"
+int main(void)
+{
+	double pa[2] = {16, 2}, pb[1] = {16}, ma[1], mb[2];   /* a: batch, tp; b: batch (tp fixed) */
+	if (model_a_n_params != 2 || model_b_n_params != 1 || model_a_eval(pa, ma) || model_b_eval(pb, mb)) return 1;
+	printf("%.17g %.17g %.17g\n", ma[0], mb[0], mb[1]);
+	return 0;
+}
+C
+	check "compile --prefix: two libraries link into one program, same numbers as eval" sh -c "
+		\"$SGLSIM\" compile m.sgl mlp -o ./liba.so --header a.h --prefix model_a &&
+		\"$SGLSIM\" compile m.sgl poly twice -D tp=4 -o ./libb.so --header b.h --prefix model_b &&
+		grep -q '^#ifndef MODEL_A_MODEL_H' a.h && ! grep -q sglsim_ a.h &&
+		cc two.c -I. ./liba.so ./libb.so -o two && ./two >two.out &&
+		a=\$(\"$SGLSIM\" eval m.sgl mlp -D batch=16 -D tp=2 --json | sed 's/.*: //; s/}//') &&
+		b=\$(\"$SGLSIM\" eval m.sgl poly twice -D batch=16 -D tp=4 --json | sed 's/[{}]//g; s/\"[^\"]*\": //g; s/,//g') &&
+		[ \"\$(cat two.out)\" = \"\$a \$b\" ] || { cat two.out; echo \"\$a \$b\"; false; }"
+	check "compile --prefix must be a C identifier" err_has "--prefix needs a C identifier" \
+		"$SGLSIM" compile m.sgl -o x.so --prefix 9lives
 	# a library to ship runs on any x86-64: no AVX (VEX-encoded v... floating
 	# point instructions such as vmulsd, or ymm/zmm registers) unless --native
 	vex='[[:space:]]v[a-z0-9]*(sd|pd|ss|ps)[[:space:]]|%[yz]mm'

@@ -50,10 +50,11 @@ __attribute__((weak)) void jit_free(Jit *j)
 { (void)j; UNREACHABLE("jit_free"); }
 __attribute__((weak)) int jit_compile_to_file(const BcProgram *p, const char *const *param_names,
 					      const char *const *metric_names, const char *const *metric_units,
-					      const char *so_path, const char *header_path, bool native, char **why)
+					      const char *so_path, const char *header_path, const JitLibOpts *lo,
+					      char **why)
 {
 	(void)p; (void)param_names; (void)metric_names; (void)metric_units; (void)so_path;
-	(void)header_path; (void)native; (void)why;
+	(void)header_path; (void)lo; (void)why;
 	UNREACHABLE("jit_compile_to_file");
 }
 __attribute__((weak)) bool graph_format_from_path(const char *path, GraphFormat *f)

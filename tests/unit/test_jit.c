@@ -522,7 +522,7 @@ Test(jit, standalone_library_exports_the_abi)
 	const char *params[] = {"x", "y"}, *metrics[] = {"latency", "ceiling"}, *units[] = {"s", "tok/s"};
 	char *why = NULL;
 	umask(022);
-	int rc = jit_compile_to_file(p, params, metrics, units, so, h, false, &why);
+	int rc = jit_compile_to_file(p, params, metrics, units, so, h, NULL, &why);
 	cr_assert_eq(rc, 0, "jit_compile_to_file: %s", why ? why : "?");
 	struct stat st;
 	cr_assert_eq(stat(so, &st), 0);
@@ -607,7 +607,7 @@ Test(jit, without_libgccjit_every_entry_point_refuses)
 	cr_expect_str_eq(why, "sglsim was built without libgccjit");
 	free(why);
 	why = NULL;
-	cr_expect_eq(jit_compile_to_file(p, NULL, NULL, NULL, "/nonexistent/x.so", NULL, false, &why), -1);
+	cr_expect_eq(jit_compile_to_file(p, NULL, NULL, NULL, "/nonexistent/x.so", NULL, NULL, &why), -1);
 	cr_expect_str_eq(why, "sglsim was built without libgccjit");
 	free(why);
 	jit_free(NULL);
