@@ -239,16 +239,21 @@ Test(jit, random_programs_are_bit_identical_to_the_interpreter, .timeout = 60)
 	NEED_JIT();
 	char *dir = temp_dir();
 	setenv("SGLSIM_CACHE_DIR", dir, 1);
-	Rng r = {0x5eed5eed12345678ull};
+	/* programs from r, points from rp: the same 20 programs whether or not
+	 * all are compiled (under valgrind only the first few are), so the
+	 * opcode coverage below is checked over all 20 either way */
+	Rng r = {0x5eed5eed12345678ull}, rp = {0x9e3779b97f4a7c15ull};
 	uint32_t ops_seen[BC_COUNT] = {0};
-	for (int id = 0; id < programs(20); id++) {
+	for (int id = 0; id < 20; id++) {
 		Dag g;
 		dag_init(&g);
 		BcProgram *p = random_program(&g, &r, 1 + below(&r, 6), 20 + below(&r, 120));
 		for (uint32_t i = 0; i < p->ncode; i++) ops_seen[p->code[i].op]++;
-		Jit *j = compile_ok(p);
-		check_equal(p, jit_scalar(j), jit_batch(j), &r, 3000 + below(&r, 600), id);
-		jit_free(j);
+		if (id < programs(20)) {
+			Jit *j = compile_ok(p);
+			check_equal(p, jit_scalar(j), jit_batch(j), &rp, 3000 + below(&rp, 600), id);
+			jit_free(j);
+		}
 		bc_free(p);
 		dag_free(&g);
 	}
