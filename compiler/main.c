@@ -227,7 +227,9 @@ static int apply(Cli *c, int id, const char *v)
 	case O_STATS: c->xo.stats = c->oo.stats = true; break;
 	case O_POINTS: c->vo.points = v; break;
 	case O_JSON_STDOUT: c->vo.json = true; break;
-	case O_JSON: c->oo.json = c->so.json = v; break;
+	case O_JSON:   /* run: the simulations'; optimize: the searches' */
+		*(c->cmd == C_RUN ? &c->so.json : &c->oo.json) = v;
+		break;
 	case O_JIT:
 		if (!jit_mode(v)) return usage_error(c->usage, "--jit takes auto, always or never, not '%s'", v);
 		c->oo.jit = c->so.jit = c->vo.jit = v;
@@ -247,7 +249,9 @@ static int apply(Cli *c, int id, const char *v)
 			return usage_error(c->usage, "--max-nodes needs a whole number from 1 to 100000, not '%s'", v);
 		c->go.max_nodes = n;
 		break;
-	case O_CSV: c->oo.csv = c->so.csv = v; break;
+	case O_CSV:
+		*(c->cmd == C_RUN ? &c->so.csv : &c->oo.csv) = v;
+		break;
 	case O_SEED: {
 		char *end;
 		errno = 0;

@@ -62,6 +62,23 @@ check "an option without its value" err_has "--seed needs a value" "$SGLSIM" run
 check "a letter without its value" err_has "-D needs a value" "$SGLSIM" run "$tmp/p.sgl" -D
 check "an unknown letter" err_has "unknown option '-q'" "$SGLSIM" run -q "$tmp/p.sgl"
 check "an unknown command names the closest" err_has "unknown command 'chek'; did you mean 'check'?" "$SGLSIM" chek "$tmp/p.sgl"
+# run --json/--csv are the simulations', optimize --json/--csv the searches'
+cat >"$tmp/both.sgl" <<'SGL'
+import gpus
+import models
+import metrics
+param r in {1, 2} = 1
+deployment d { model = llama31_8b; gpu = h100_sxm; replicas = r }
+workload w { requests = 20; arrival = poisson(5 req/s); prompt = constant(100 tok); output = constant(10 tok) }
+simulate d with w
+optimize d with w { minimize total_gpus; over (r) }
+SGL
+check "run --json holds the simulation, not the search" sh -c "
+	\"$SGLSIM\" run -D r=1 \"$tmp/both.sgl\" --json \"$tmp/run.json\" --no-progress >/dev/null &&
+	head -3 \"$tmp/run.json\" | grep -q '\"deployment\": \"d\"' && ! grep -q '\"statement\"' \"$tmp/run.json\""
+check "optimize --json holds the search" sh -c "
+	\"$SGLSIM\" optimize \"$tmp/both.sgl\" -D r=1 --json \"$tmp/opt.json\" --no-progress >/dev/null 2>&1;
+	grep -q '\"statement\"' \"$tmp/opt.json\""
 printf 'print 1 s\n' >"$tmp/-dash.sgl"
 check "-- ends the options" out_is "1 s" sh -c "cd \"$tmp\" && \"$SGLSIM\" run -- -dash.sgl"
 check "-- ends the options of fmt" out_is "print 1 s" sh -c "cd \"$tmp\" && \"$SGLSIM\" fmt -- -dash.sgl"
