@@ -178,10 +178,10 @@ static bool place(SimRead *r, SimSpec *sp, SimPlacement *pl)
 	if (cluster && pl->nodes > limit) {
 		diag_error(r->s->d, r->at,
 			   "deployment '%s' needs %llu GPUs on %u nodes of %u (workers never straddle a node), "
-			   "but cluster '%s' has %u nodes (%llu GPUs)",
+			   "but cluster '%s' has %u node%s (%llu GPUs)",
 			   r->ctx[REC_deployment].rec->name ? r->ctx[REC_deployment].rec->name : "",
 			   (unsigned long long)gpus, pl->nodes, gpn, c->rec->name ? c->rec->name : "(inline)",
-			   limit, (unsigned long long)limit * gpn);
+			   limit, limit == 1 ? "" : "s", (unsigned long long)limit * gpn);
 		return r->ok = false;
 	}
 	sp->node_of = pl->node_of;

@@ -91,7 +91,7 @@ check "--placement of a one-GPU worker" sh -c \
 	"\"$SGLSIM\" run \"$SRCDIR/examples/quickstart.sgl\" --placement | grep -A1 -x 'placement    1 worker on 1 node of 8 GPUs' | grep -qx '  worker     0  node 0, GPU 0'"
 sed 's/nodes = 2;/nodes = 1;/' "$tmp/pd.sgl" >"$tmp/small.sgl"
 check "a deployment larger than its cluster is an error with the numbers" sh -c \
-	"! \"$SGLSIM\" run \"$tmp/small.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q \"needs 16 GPUs on 2 nodes of 8 .*cluster 'two' has 1 nodes (8 GPUs)\" \"$tmp/err\""
+	"! \"$SGLSIM\" run \"$tmp/small.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q \"needs 16 GPUs on 2 nodes of 8 .*cluster 'two' has 1 node (8 GPUs)\" \"$tmp/err\""
 sed 's/ inter = ib_ndr / /' "$tmp/pd.sgl" | sed 's/; inter = ib_ndr//' >"$tmp/nointer.sgl"
 check "crossing nodes needs an inter-node link" sh -c \
 	"! \"$SGLSIM\" run \"$tmp/nointer.sgl\" 2>\"$tmp/err\" >/dev/null && grep -q 'inter-node link' \"$tmp/err\""
