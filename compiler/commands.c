@@ -475,17 +475,17 @@ int cmd_eval(const DriverOpts *o, const EvalOpts *x)
 		printf("]\n");
 	} else {
 		for (int c = 0; c < csv.ncols[0]; c++) {
-			csv_put(stdout, csv.rows[0][c]);
+			csv_put(stdout, csv.rows[0][c], false);
 			putchar(',');
 		}
 		for (int k = 0; k < r.n; k++) {
-			csv_put(stdout, r.names[k]);
+			csv_put(stdout, r.names[k], false);
 			putchar(k + 1 < r.n ? ',' : '\n');
 		}
 		for (size_t i = 0; i < npoints; i++) {
 			int row = (int)i + 1;
 			for (int c = 0; c < csv.ncols[0]; c++) {
-				csv_put(stdout, c < csv.ncols[row] ? csv.rows[row][c] : "");
+				csv_put(stdout, c < csv.ncols[row] ? csv.rows[row][c] : "", false);
 				putchar(',');
 			}
 			for (int k = 0; k < r.n; k++) {

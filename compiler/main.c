@@ -163,14 +163,20 @@ static int parse_define(const char *arg, SemaBinding *b)
 }
 
 /* A whole number in [lo, hi] into *n; false if v is not one. */
-static bool whole(const char *v, long lo, long hi, long *n)
+/* The value v of option `opt` as a whole number from 1 to hi in *n: 0,
+ * or the exit status of the usage error that says the range. */
+static int whole(const Cli *c, const char *opt, const char *v, long hi, long *n)
 {
 	char *end;
 	errno = 0;
 	long x = strtol(v, &end, 10);
-	if (!*v || *end || errno || x < lo || x > hi) return false;
-	*n = x;
-	return true;
+	if (*v && !*end && !errno && x >= 1 && x <= hi) {
+		*n = x;
+		return 0;
+	}
+	char fmt[96];
+	snprintf(fmt, sizeof fmt, "%s needs a whole number from 1 to %ld, not '%%s'", opt, hi);
+	return usage_error(c->usage, fmt, v);
 }
 
 /* A C identifier, [A-Za-z_][A-Za-z0-9_]*, of at most 64 characters. */
@@ -203,6 +209,7 @@ static const char *long_name(int id)
 static int apply(Cli *c, int id, const char *v)
 {
 	long n;
+	int r;
 	switch (id) {
 	case 'D':
 		if (parse_define(v, &c->o.binds[c->o.nbinds++]))
@@ -212,8 +219,7 @@ static int apply(Cli *c, int id, const char *v)
 		c->go.out = c->co.out = c->ca.out = v;
 		break;
 	case 'j':
-		if (!whole(v, 1, OPT_MAX_JOBS, &n))
-			return usage_error(c->usage, "--jobs needs a whole number from 1 to 1024, not '%s'", v);
+		if ((r = whole(c, "--jobs", v, OPT_MAX_JOBS, &n))) return r;
 		c->oo.jobs = (int)n;
 		break;
 	case 'w': c->fmt_write = true; break;
@@ -245,8 +251,7 @@ static int apply(Cli *c, int id, const char *v)
 	case O_DEPS: c->go.deps = true; break;
 	case O_SIMPLIFY: c->go.simplify = true; break;
 	case O_MAX_NODES:
-		if (!whole(v, 1, GRAPH_MAX_NODES, &n))
-			return usage_error(c->usage, "--max-nodes needs a whole number from 1 to 100000, not '%s'", v);
+		if ((r = whole(c, "--max-nodes", v, GRAPH_MAX_NODES, &n))) return r;
 		c->go.max_nodes = n;
 		break;
 	case O_CSV:
@@ -268,8 +273,7 @@ static int apply(Cli *c, int id, const char *v)
 	case O_PLACEMENT: c->so.placement = true; break;
 	case O_PLOT: c->oo.plot = v; break;
 	case O_LIMIT:
-		if (!whole(v, 1, 1000000, &n))
-			return usage_error(c->usage, "--limit needs a whole number from 1 to 1000000, not '%s'", v);
+		if ((r = whole(c, "--limit", v, 1000000, &n))) return r;
 		c->oo.limit = n;
 		break;
 	case O_MPI: c->oo.mpi = true; break;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "opt_int.h"
 #include "plot.h"
+#include "runtime/csv.h"
 #include "runtime/heapstr.h"
 #include "runtime/report.h"
 #include "units_fmt.h"
@@ -382,12 +383,7 @@ static void csv_num(FILE *f, double v)
 static void csv_quoted(FILE *f, const char *s, bool comma)
 {
 	if (comma) fputc(',', f);
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"') fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	csv_put(f, s, true);
 }
 
 static void csv_row(void *ud, const OptProblem *P, uint64_t idx, const double *out)

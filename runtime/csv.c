@@ -140,10 +140,11 @@ bool csv_number(const char *s, double *out)
 	return true;
 }
 
-void csv_put(FILE *f, const char *s)
+void csv_put(FILE *f, const char *s, bool always)
 {
 	size_t n = strlen(s);
-	bool quote = strpbrk(s, ",\"\r\n") || (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
+	bool quote = always || strpbrk(s, ",\"\r\n") ||
+		     (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
 	if (!quote) {
 		fputs(s, f);
 		return;

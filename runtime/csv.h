@@ -44,8 +44,9 @@ int csv_column(const Csv *c, const char *name);
 bool csv_next(Csv *c);
 /* A field as a finite double; false if it is not one. */
 bool csv_number(const char *s, double *out);
-/* Writes s as one field: as it is, or in double quotes (with "" for a
- * quote) when it holds a comma, quote, line break or edge blank. */
-void csv_put(FILE *f, const char *s);
+/* Writes s as one field: in double quotes (with "" for a quote) when
+ * `always` or when it holds a comma, quote, line break or edge blank;
+ * else as it is. */
+void csv_put(FILE *f, const char *s, bool always);
 
 #endif
